@@ -1,0 +1,6 @@
+"""Routes of the admin area (see api.md §4)."""
+from __future__ import annotations
+
+from chalicelib.api.routing import Routes
+
+routes = Routes("admin")

@@ -1,0 +1,6 @@
+"""Routes of the mastery area (see api.md §4)."""
+from __future__ import annotations
+
+from chalicelib.api.routing import Routes
+
+routes = Routes("mastery")

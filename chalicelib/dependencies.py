@@ -1,0 +1,47 @@
+"""Adapters shared by the code of one container, created lazily on first use (infra.md §8).
+
+Nothing here runs at import time, so a function pays only for the clients it really uses.
+Services receive these objects as arguments; only edges (routes, worker handlers) call the getters.
+:func:`reset` drops everything, for tests that point the process at another database or endpoint.
+"""
+from __future__ import annotations
+
+import threading
+
+from chalicelib.settings import get_settings
+from chalicelib.store.database import Database
+
+_local = threading.local()
+_all_databases: list[Database] = []
+_lock = threading.Lock()
+
+
+def database() -> Database:
+    """This thread's database connection holder (one per Lambda container, which has one thread)."""
+    db = getattr(_local, "database", None)
+    if db is None:
+        settings = get_settings()
+        db = Database.from_url(settings.required("DATABASE_URL"),
+                               statement_timeout_ms=settings.database_statement_timeout_ms)
+        _local.database = db
+        with _lock:
+            _all_databases.append(db)
+    return db
+
+
+def reset() -> None:
+    """Close every connection and forget every cached client and setting."""
+    from chalicelib import aws  # local import: boto3 is not needed to reset a database
+
+    with _lock:
+        for db in _all_databases:
+            db.close()
+        _all_databases.clear()
+    _local.__dict__.clear()
+    get_settings.cache_clear()
+    aws.reset_clients()
+    try:
+        from chalicelib.api.security import token_verifier
+    except ImportError:  # pragma: no cover
+        return
+    token_verifier.cache_clear()

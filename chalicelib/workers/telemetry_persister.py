@@ -1,0 +1,8 @@
+"""Event handler module (workers.md); implemented by its issue."""
+from __future__ import annotations
+
+from typing import Any
+
+
+def handle(event: Any) -> Any:
+    raise NotImplementedError("telemetry_persister is not implemented yet")
