@@ -22,9 +22,11 @@ from chalicelib.api.routes import (
     parent, practice, skills, student_guides,
 )
 from chalicelib.logs import configure_logging
+from chalicelib.settings import check_lambda_environment
 
 STAGE = os.environ.get("STAGE") or "dev"
 configure_logging(os.environ.get("LOG_LEVEL") or "info")
+check_lambda_environment()  # a function missing a required variable fails here, naming it
 
 app = InnovaChalice(app_name=resources.SERVICE)
 app.api.binary_types = list(resources.API_BINARY_MEDIA_TYPES)

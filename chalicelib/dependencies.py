@@ -29,6 +29,17 @@ def database() -> Database:
     return db
 
 
+def release_thread() -> None:
+    """Close this thread's connection (servers that run each request on a short-lived thread)."""
+    db = getattr(_local, "database", None)
+    if db is not None:
+        db.close()
+        _local.database = None
+        with _lock:
+            if db in _all_databases:
+                _all_databases.remove(db)
+
+
 def reset() -> None:
     """Close every connection and forget every cached client and setting."""
     from chalicelib import aws  # local import: boto3 is not needed to reset a database

@@ -64,6 +64,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+class _StdoutHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stdout`` is now (test runners swap it), not the one at set-up."""
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
 def configure_logging(level: str = "info") -> None:
     """Route the root logger to stdout as JSON lines (idempotent; Lambda's own handler is replaced)."""
     root = logging.getLogger()
@@ -71,7 +83,7 @@ def configure_logging(level: str = "info") -> None:
     if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         for handler in list(root.handlers):
             root.removeHandler(handler)
-        handler = logging.StreamHandler(sys.stdout)
+        handler = _StdoutHandler()
         handler.setFormatter(formatter)
         root.addHandler(handler)
     root.setLevel(level.upper())

@@ -162,3 +162,23 @@ def require_settings(function: FunctionName) -> Settings:
         except MissingSettingError as exc:
             raise MissingSettingError(f"{exc} (needed by the {function} function)") from None
     return settings
+
+
+def check_lambda_environment(environ: dict[str, str] | None = None) -> str | None:
+    """At cold start inside Lambda, fail fast when this function's required variables are unset.
+
+    The function is recognised from ``AWS_LAMBDA_FUNCTION_NAME`` (set by Lambda) and the names in
+    ``chalicelib/resources.py``; outside Lambda nothing is checked. Returns the function key.
+    """
+    from chalicelib.resources import FUNCTIONS
+
+    environ = os.environ if environ is None else environ
+    function_name = environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    if not function_name:
+        return None
+    stage = environ.get("STAGE") or "dev"
+    for key, function in FUNCTIONS.items():
+        if function.name(stage) == function_name:
+            require_settings(key)  # type: ignore[arg-type]
+            return key
+    return None

@@ -210,3 +210,56 @@ def api(database_url: str, tokens: TokenFactory, app_module) -> Iterator:
 
     with Client(app_module.app) as client:
         yield client.http
+
+
+# -- API Gateway proxy events (the production entry path) ------------------------------------
+
+@dataclass
+class ProxyResponse:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+    @property
+    def json(self):
+        import json
+
+        return json.loads(self.body) if self.body else None
+
+
+class ProxyClient:
+    """Calls a Chalice app the way API Gateway's ``ANY /{proxy+}`` integration does."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def request(self, method: str, path: str, *, headers: dict | None = None, body: str | bytes | None = None,
+                query: dict[str, str] | None = None) -> ProxyResponse:
+        import base64
+
+        is_binary = isinstance(body, bytes)
+        event = {
+            "resource": "/{proxy+}", "path": path, "httpMethod": method,
+            "headers": headers or {}, "multiValueHeaders": {k: [v] for k, v in (headers or {}).items()},
+            "queryStringParameters": query or None,
+            "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
+            "pathParameters": {"proxy": path.lstrip("/")}, "stageVariables": None,
+            "requestContext": {"resourcePath": "/{proxy+}", "httpMethod": method, "path": f"/dev{path}",
+                               "stage": "dev", "requestId": str(uuid.uuid4())},
+            "body": base64.b64encode(body).decode() if is_binary else body,
+            "isBase64Encoded": is_binary,
+        }
+        result = self.app(event, None)
+        return ProxyResponse(result["statusCode"], result.get("headers") or {}, result.get("body") or "")
+
+    def get(self, path: str, **kwargs) -> ProxyResponse:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs) -> ProxyResponse:
+        return self.request("POST", path, **kwargs)
+
+
+@pytest.fixture
+def gateway(app_module) -> ProxyClient:
+    """The real app behind an API Gateway proxy integration."""
+    return ProxyClient(app_module.app)

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.api.routing import ROUTE_SPECS, RouteSpec
+from chalicelib.api.routing import RouteSpec, route_specs
 
 _REF = "#/components/schemas/{model}"
 _ERROR_SCHEMA = {
@@ -47,9 +47,9 @@ def _models(specs: list[RouteSpec]) -> list[tuple[type[BaseModel], str]]:
     return list(found.items())
 
 
-def build_openapi(title: str = "Innova Serverless API", version: str = "1.0.0") -> dict[str, Any]:
-    """OpenAPI for every declared route (public ones have no security requirement)."""
-    specs = sorted(ROUTE_SPECS.values(), key=lambda s: (s.path, s.method))
+def build_openapi(app: Any, title: str = "Innova Serverless API", version: str = "1.0.0") -> dict[str, Any]:
+    """OpenAPI for every route of ``app`` (public ones have no security requirement)."""
+    specs = route_specs(app)
     _, defs = models_json_schema(_models(specs), ref_template=_REF, by_alias=True)
     components: dict[str, Any] = dict(defs.get("$defs", {}))
     components["ErrorEnvelope"] = _ERROR_SCHEMA

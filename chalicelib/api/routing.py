@@ -8,8 +8,9 @@
 
 The wrapper authenticates (401), checks the role (403), parses the body and query with pydantic
 (400 with field details), calls the view, and wraps its result in the success envelope; service
-errors become error envelopes. Every declaration is kept in :data:`ROUTE_SPECS`, from which the
-OpenAPI document and the authorization-matrix test are built.
+errors become error envelopes. Each handler carries its :class:`RouteSpec` (``handler.route_spec``);
+:func:`route_specs` reads them back from an app's route table for the OpenAPI document and the
+authorization-matrix test.
 """
 from __future__ import annotations
 
@@ -64,7 +65,15 @@ class RouteSpec:
         return not self.auth
 
 
-ROUTE_SPECS: dict[tuple[str, str], RouteSpec] = {}
+def route_specs(app: Any) -> list[RouteSpec]:
+    """The declarations of every route registered on a Chalice ``app``."""
+    specs = []
+    for methods in app.routes.values():
+        for entry in methods.values():
+            spec = getattr(entry.view_function, "route_spec", None)
+            if spec is not None:
+                specs.append(spec)
+    return sorted(specs, key=lambda s: (s.path, s.method))
 
 
 @dataclass
@@ -184,10 +193,6 @@ class Routes:
             spec = RouteSpec(method, path, view.__name__, self.area, auth, status,
                              summary or (view.__doc__ or "").strip().split("\n")[0],
                              body, query, response, raw_body)
-            if (method, path) in ROUTE_SPECS:
-                raise ValueError(f"route declared twice: {method} {path}")
-            ROUTE_SPECS[(method, path)] = spec
-
             @functools.wraps(view)
             def handler(**path_params: str) -> Response:
                 request = self.blueprint.current_request
@@ -196,6 +201,7 @@ class Routes:
                 except Exception as exc:  # noqa: BLE001 - every failure becomes an envelope
                     return error_response(exc, request)
 
+            handler.route_spec = spec  # type: ignore[attr-defined]
             # '*/*': content types are checked here so that a refusal is a 400 envelope.
             self.blueprint.route(path, methods=[method], content_types=["*/*"])(handler)
             return view

@@ -27,11 +27,14 @@ _PAGE = """<!DOCTYPE html>
 </body></html>"""
 
 
-@functools.cache
 def _openapi_document() -> dict:
-    from chalicelib.api.openapi import build_openapi
+    app = routes.blueprint.current_app
+    document = getattr(app, "_openapi_document", None)
+    if document is None:  # built once per container, on first request
+        from chalicelib.api.openapi import build_openapi
 
-    return build_openapi()
+        document = app._openapi_document = build_openapi(app)
+    return document
 
 
 @functools.cache

@@ -1,0 +1,98 @@
+"""Commands: ``python -m chalicelib.cli <command>``.
+
+- ``run``      start the product locally (embedded PostgreSQL unless DATABASE_URL is set, migrations,
+               demo data, the HTTP API) and print the URLs and a demo token per role
+- ``migrate``  apply pending SQL migrations to DATABASE_URL (or the embedded server)
+- ``seed``     load the demo data (idempotent) and print demo tokens
+- ``tokens``   print demo tokens signed with SUPABASE_JWT_SECRET
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+LOCAL_JWT_SECRET = "local-dev-only-secret-change-me-0123456789"
+LOCAL_CORS_ORIGINS = "http://localhost:3000,http://localhost:5173,http://127.0.0.1:5173"
+
+
+def _ensure_database_url() -> object | None:
+    """Point DATABASE_URL at the embedded server when it is unset; returns the server handle."""
+    if os.environ.get("DATABASE_URL"):
+        return None
+    from chalicelib.local.embedded_postgres import start_embedded_postgres
+
+    server = start_embedded_postgres()
+    os.environ["DATABASE_URL"] = server.get_uri("postgres")
+    return server
+
+
+def _database():
+    from chalicelib.store.database import Database
+
+    return Database.from_url(os.environ["DATABASE_URL"])
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from chalicelib.store.migrate import apply_migrations
+
+    server = _ensure_database_url()
+    applied = apply_migrations(_database())
+    print(f"applied {len(applied)} migration(s): {', '.join(applied) or 'none (up to date)'}")
+    del server
+    return 0
+
+
+def _print_tokens() -> None:
+    from chalicelib.local.demo_tokens import demo_tokens
+
+    secret = os.environ.setdefault("SUPABASE_JWT_SECRET", LOCAL_JWT_SECRET)
+    for role, token in demo_tokens(secret).items():
+        print(f"  {role:8s} {token}")
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from chalicelib.store.demo_seed import seed_demo_data
+    from chalicelib.store.migrate import apply_migrations
+
+    server = _ensure_database_url()
+    db = _database()
+    apply_migrations(db)
+    ids = seed_demo_data(db)
+    print(f"demo data loaded ({len(ids)} ids). Demo tokens (Authorization: Bearer <token>):")
+    _print_tokens()
+    del server
+    return 0
+
+
+def cmd_tokens(args: argparse.Namespace) -> int:
+    _print_tokens()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from chalicelib.local.runtime import run_local
+
+    os.environ.setdefault("SUPABASE_JWT_SECRET", LOCAL_JWT_SECRET)
+    os.environ.setdefault("CORS_ORIGINS", LOCAL_CORS_ORIGINS)
+    os.environ.setdefault("STAGE", "local")
+    return run_local(port=args.port, host=args.host)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="innova", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the whole product locally")
+    run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    run.add_argument("--host", default="127.0.0.1")
+    run.set_defaults(func=cmd_run)
+    sub.add_parser("migrate", help="apply SQL migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("seed", help="load demo data and print demo tokens").set_defaults(func=cmd_seed)
+    sub.add_parser("tokens", help="print demo tokens").set_defaults(func=cmd_tokens)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
