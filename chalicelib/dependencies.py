@@ -56,3 +56,13 @@ def reset() -> None:
     except ImportError:  # pragma: no cover
         return
     token_verifier.cache_clear()
+
+
+def publisher():
+    """The SQS publisher of this container (boto3 is imported on the first publish)."""
+    found = getattr(_local, "publisher", None)
+    if found is None:
+        from chalicelib.messaging.sqs_publisher import SqsPublisher
+
+        found = _local.publisher = SqsPublisher(get_settings())
+    return found
