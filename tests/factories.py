@@ -1,0 +1,108 @@
+"""Building realistic data for tests: schools with courses, teachers, students, parents, topics.
+
+    school = build_school(db, "a")          # a school with one course, a teacher, 2 students, a parent
+    headers = tokens.headers(**school.teacher.claims)
+
+Every person has a ``users`` row with a Supabase subject, so a token for ``person.claims`` links
+to the existing profile. Rows are inserted with plain SQL; ids are readable (``a-course``…).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from chalicelib.store.database import Database
+
+
+@dataclass
+class Person:
+    role: str
+    subject: str
+    user_id: str
+    profile_id: str | None
+    email: str
+
+    @property
+    def claims(self) -> dict:
+        """Keyword arguments for ``TokenFactory.make/headers``."""
+        return {"role": self.role, "sub": self.subject, "email": self.email}
+
+
+@dataclass
+class School:
+    key: str
+    school_id: str
+    subject_id: str
+    unit_id: str
+    topic_ids: list[str]
+    course_id: str
+    teacher: Person
+    students: list[Person]
+    parent: Person
+    exercise_ids: list[str] = field(default_factory=list)
+
+
+def add_person(db: Database, role: str, key: str, display_name: str | None = None) -> Person:
+    """A user with the profile row of ``role`` (admins have none)."""
+    subject = f"sub-{key}"
+    email = f"{key}@example.test"
+    user_id = db.fetch_value(
+        "INSERT INTO users (id, supabase_uid, email, auth_role, updated_at)"
+        " VALUES (:id, :sub, :email, :role, now()) RETURNING id",
+        {"id": f"user-{key}", "sub": subject, "email": email, "role": role})
+    profile_id = None
+    if role == "teacher":
+        profile_id = db.fetch_value("INSERT INTO teachers (id, user_id) VALUES (:id, :u) RETURNING id",
+                                    {"id": f"teacher-{key}", "u": user_id})
+    elif role == "student":
+        profile_id = db.fetch_value(
+            "INSERT INTO students (id, user_id, display_name) VALUES (:id, :u, :n) RETURNING id",
+            {"id": f"student-{key}", "u": user_id, "n": display_name or f"Alumno {key}"})
+    elif role == "parent":
+        profile_id = db.fetch_value("INSERT INTO parents (id, user_id) VALUES (:id, :u) RETURNING id",
+                                    {"id": f"parent-{key}", "u": user_id})
+    return Person(role, subject, user_id, profile_id, email)
+
+
+def build_school(db: Database, key: str, *, students: int = 2, topics: int = 2) -> School:
+    """One school with a MATH course (grade 4), its teacher, enrolled students, a linked parent."""
+    org = db.fetch_value("INSERT INTO organizations (id, name) VALUES (:id, :n) RETURNING id",
+                         {"id": f"{key}-org", "n": f"Org {key}"})
+    school_id = db.fetch_value(
+        "INSERT INTO schools (id, organization_id, name) VALUES (:id, :o, :n) RETURNING id",
+        {"id": f"{key}-school", "o": org, "n": f"Escuela {key}"})
+    subject_id = db.fetch_value(
+        "INSERT INTO subjects (id, code, name) VALUES ('subject-math', 'MATH', 'Matemáticas')"
+        " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name RETURNING id")
+    curriculum_id = db.fetch_value(
+        "INSERT INTO curricula (id, subject_id, name) VALUES ('curriculum-math', :s, 'Bases Curriculares')"
+        " ON CONFLICT (subject_id, country, version) DO UPDATE SET name = EXCLUDED.name RETURNING id",
+        {"s": subject_id})
+    unit_id = db.fetch_value(
+        "INSERT INTO units (id, curriculum_id, grade_level, sequence, code, name)"
+        " VALUES (:id, :c, 4, 1, :code, :n) RETURNING id",
+        {"id": f"{key}-unit", "c": curriculum_id, "code": f"U-{key}", "n": f"Unidad {key}"})
+    topic_ids = [
+        db.fetch_value("INSERT INTO topics (id, unit_id, code, name) VALUES (:id, :u, :code, :n) RETURNING id",
+                       {"id": f"{key}-topic-{i}", "u": unit_id, "code": f"T-{key.upper()}-{i}", "n": f"Tema {i}"})
+        for i in range(topics)
+    ]
+    course_id = db.fetch_value(
+        "INSERT INTO courses (id, school_id, subject_id, name, grade_level, letter, academic_year)"
+        " VALUES (:id, :s, :subj, :n, 4, 'B', 2026) RETURNING id",
+        {"id": f"{key}-course", "s": school_id, "subj": subject_id, "n": f"4° básico B {key}"})
+    teacher = add_person(db, "teacher", f"{key}-teacher")
+    db.execute("INSERT INTO course_teachers (course_id, teacher_id) VALUES (:c, :t)",
+               {"c": course_id, "t": teacher.profile_id})
+    pupils = [add_person(db, "student", f"{key}-student-{i}") for i in range(students)]
+    for pupil in pupils:
+        db.execute("INSERT INTO enrollments (id, course_id, student_id) VALUES (:id, :c, :s)",
+                   {"id": f"enr-{pupil.profile_id}", "c": course_id, "s": pupil.profile_id})
+    parent = add_person(db, "parent", f"{key}-parent")
+    db.execute("INSERT INTO parent_links (parent_id, student_id, relationship, confirmed_at)"
+               " VALUES (:p, :s, 'MADRE', now())", {"p": parent.profile_id, "s": pupils[0].profile_id})
+    exercise_ids = [
+        db.fetch_value("INSERT INTO exercises (id, topic_id, content, irt_a, irt_b) VALUES (:id, :t, :c, 1.0, 0.0)"
+                       " RETURNING id", {"id": f"{key}-ex-{i}", "t": topic, "c": {"prompt": f"{i} + 1", "expectedAnswer": i + 1}})
+        for i, topic in enumerate(topic_ids)
+    ]
+    return School(key, school_id, subject_id, unit_id, topic_ids, course_id, teacher, pupils, parent, exercise_ids)
