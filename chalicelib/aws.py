@@ -19,6 +19,7 @@ def client(service: str) -> Any:
     settings = get_settings()
     config = Config(
         retries={"max_attempts": 3, "mode": "standard"},
+        signature_version="s3v4" if service == "s3" else None,  # SigV4 presigned URLs everywhere
         connect_timeout=3,
         read_timeout=10,
         # Local emulators need path-style S3 URLs; presigned URLs then point at the endpoint.

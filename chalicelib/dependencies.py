@@ -66,3 +66,13 @@ def publisher():
 
         found = _local.publisher = SqsPublisher(get_settings())
     return found
+
+
+def object_storage():
+    """The S3 adapter of this container."""
+    found = getattr(_local, "object_storage", None)
+    if found is None:
+        from chalicelib.messaging.s3_storage import S3Storage
+
+        found = _local.object_storage = S3Storage()
+    return found
