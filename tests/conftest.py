@@ -28,6 +28,10 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 os.environ.pop("AWS_PROFILE", None)
 
+import logging  # noqa: E402
+
+logging.getLogger("pgserver").setLevel(logging.WARNING)  # start/stop chatter at session end
+
 from chalicelib import dependencies  # noqa: E402
 from chalicelib.store.database import Database  # noqa: E402
 from chalicelib.store.migrate import apply_migrations  # noqa: E402
@@ -173,7 +177,7 @@ class TokenFactory:
         sub = sub or str(uuid.uuid4())
         payload = {
             "sub": sub,
-            "email": email or f"{sub[:8]}@example.test",
+            "email": email if email is not None else f"{sub[:8]}@example.test",
             "aud": audience,
             "exp": int(time.time()) + expires_in,
             "iat": int(time.time()),

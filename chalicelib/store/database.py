@@ -169,7 +169,8 @@ class Database:
                 unix_sock=p.unix_sock, ssl_context=_ssl_context(p.sslmode), timeout=30,
                 application_name=self.application_name, startup_params=startup or None,
             )
-        except (InterfaceError, OSError) as exc:
+        except (InterfaceError, OSError, DatabaseError) as exc:
+            # DatabaseError here is the server refusing the session (unknown database, auth).
             raise DatabaseUnavailableError(f"cannot connect to PostgreSQL: {exc}") from exc
         self.round_trips += 1
         return con

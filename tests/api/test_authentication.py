@@ -43,7 +43,7 @@ def test_admin_has_no_profile_row(gateway, db, tokens):
     assert db.fetch_value("SELECT count(*) FROM students") == 0
 
 
-def test_role_comes_only_from_app_metadata(gateway, tokens):
+def test_role_comes_only_from_app_metadata(gateway, database_url, tokens):
     token = tokens.make(role=None, user_metadata={"role": "admin"})
     assert gateway.get("/auth/me", headers=_bearer(token)).json["data"]["role"] == "student"
 

@@ -52,7 +52,8 @@ class JwksServer:
     def token(self, *, alg: str = "ES256", role: str = "student", sub: str | None = None,
               issuer: str | None = None, kid: str | None = None, expires_in: int = 3600) -> str:
         key = self.ec_key if alg == "ES256" else self.rsa_key
-        claims = {"sub": sub or str(uuid.uuid4()), "email": "jwks@example.test", "aud": "authenticated",
+        sub = sub or str(uuid.uuid4())
+        claims = {"sub": sub, "email": f"{sub[:12]}@jwks.example.test", "aud": "authenticated",
                   "iss": issuer or self.issuer, "exp": int(time.time()) + expires_in,
                   "app_metadata": {"role": role}}
         headers = {"kid": kid or (self.ec_kid if alg == "ES256" else self.rsa_kid)}
