@@ -720,6 +720,12 @@ ON CONFLICT DO NOTHING
 """
 
 
+_DEDUP_CONFLICT_TARGET = """
+ON CONFLICT (teacher_id, alert_type, course_id, (payload ->> 'dedup_ref'),
+             ((created_at AT TIME ZONE 'UTC')::date)) WHERE payload ? 'dedup_ref'
+"""
+
+
 def _alert(db: Database, *, at: str, ref: str | None = "student-1", course: str = "c1",
            alert_type: str = "AT_RISK_STUDENT") -> int:
     payload = json.dumps({"message": "m"} if ref is None else {"message": "m", "dedup_ref": ref})
@@ -741,6 +747,13 @@ def test_alert_dedup_index_allows_one_alert_per_subject_and_utc_day(db: Database
     assert _alert(db, at="2026-03-10T10:00:00Z", ref=None) == 1
     assert _alert(db, at="2026-03-10T10:00:00Z", ref=None) == 1
     assert db.fetch_value("SELECT count(*) FROM teacher_alerts") == 7
+
+    # Writers may also name the index's key as the ON CONFLICT target (with its predicate).
+    explicit = _INSERT_ALERT.replace("ON CONFLICT DO NOTHING", _DEDUP_CONFLICT_TARGET + " DO NOTHING")
+    params = {"course": "c1", "type": "AT_RISK_STUDENT", "at": "2026-03-10T09:00:00Z",
+              "payload": json.dumps({"dedup_ref": "student-1"})}
+    assert db.execute(explicit, params) == 0
+    assert db.execute(explicit, {**params, "at": "2026-03-12T09:00:00Z"}) == 1
 
 
 def test_alert_dedup_day_does_not_depend_on_the_session_time_zone(db: Database) -> None:
