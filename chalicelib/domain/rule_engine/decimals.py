@@ -14,7 +14,14 @@ from chalicelib.domain.rule_engine.column_arithmetic import (
 )
 from chalicelib.domain.rule_engine.error_tags import ErrorTag as T
 from chalicelib.domain.rule_engine.number_text import literal_decimals, literal_digits_integer, literal_value
-from chalicelib.domain.rule_engine.step_patterns import DEC, DIVIDED_BY, LEADING_DEC, TIMES, WS, compile_pattern
+from chalicelib.domain.rule_engine.step_patterns import (
+    DEC,
+    DIVIDED_BY,
+    LEADING_DEC,
+    TIMES,
+    WS,
+    compile_pattern,
+)
 
 
 def _decimal_pair(operators: str):

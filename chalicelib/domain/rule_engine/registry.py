@@ -32,7 +32,8 @@ class Strategy:
 STRATEGIES: dict[str, Strategy] = {
     strategy.routing_key: strategy
     for strategy in (
-        Strategy("ARITH_SUB", "whole-number subtraction with borrowing", True, whole_numbers.detect_subtraction),
+        Strategy("ARITH_SUB", "whole-number subtraction with borrowing", True,
+                 whole_numbers.detect_subtraction),
         Strategy("ARITH_ADD", "whole-number addition with carrying", True, whole_numbers.detect_addition),
         Strategy("ARITH_MUL", "whole-number multiplication", True, whole_numbers.detect_multiplication),
         Strategy("ARITH_DIV", "long division", True, whole_numbers.detect_division),

@@ -158,7 +158,8 @@ _DIV_OPERANDS = compile_pattern(rf"({LEADING_INT}){WS}[{DIVIDED_BY}]{WS}({INT})"
 _DIGIT_BEFORE_ZERO = compile_pattern(r"\d0")
 _LEADING_INTEGER = compile_pattern(r"-?\d+")
 
-_DIV_SWAPPED = rule_result(T.ARITH_DIV_DIVISOR_DIVIDEND_SWAPPED_G4, 0.86, "divided the divisor by the dividend")
+_DIV_SWAPPED = rule_result(T.ARITH_DIV_DIVISOR_DIVIDEND_SWAPPED_G4, 0.86,
+                           "divided the divisor by the dividend")
 _DIV_ZERO_SKIPPED = rule_result(T.ARITH_DIV_QUOTIENT_ZERO_SKIPPED_G5, 0.85,
                                 "left out a zero digit of the quotient")
 _DIV_TOO_LARGE = rule_result(T.ARITH_DIV_PARTIAL_QUOTIENT_TOO_LARGE_G5, 0.78, "quotient one too large")
