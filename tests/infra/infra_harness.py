@@ -42,6 +42,21 @@ OPERATOR_VALUES = {
 }
 
 
+# Pulumi's wire encoding of a secret value: {SIG_KEY: SECRET_SIG, "value": ...}. The mocks keep it,
+# so a test can tell that a value will be encrypted in the state.
+SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+
+
+def is_secret(value) -> bool:
+    return isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG
+
+
+def reveal(value):
+    """The plain value of a possibly secret input."""
+    return value["value"] if is_secret(value) else value
+
+
 @dataclass
 class Registered:
     """One resource as the program registered it."""
