@@ -23,7 +23,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 def deployment_artifact(config: StackConfig) -> artifacts.Artifact:
     """The pre-built zip named by ``artifactPath``, else a fresh build of the repository."""
     if config.artifact_path:
-        return artifacts.Artifact.from_file(config.artifact_path)
+        return artifacts.Artifact.from_file(Path(__file__).parent / config.artifact_path)  # relative: to pulumi/
     return artifacts.build(
         REPO_ROOT, REPO_ROOT / "build" / "innova-lambda.zip", artifacts.PipDependencies(),
         cache_dir=REPO_ROOT / "build" / "lambda-deps",

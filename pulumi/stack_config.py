@@ -55,6 +55,10 @@ class StackConfig:
 def load() -> StackConfig:
     """Read the current stack's configuration (``pulumi.Config()``), failing with a clear message."""
     config = pulumi.Config()
+    region = pulumi.Config("aws").get("region")
+    if region != resources.REGION:
+        raise ConfigError(f"aws:region is {region!r}; this stack lives in {resources.REGION} (infra.md §1): "
+                          f"pulumi config set aws:region {resources.REGION}")
     stage = config.get("stage") or pulumi.get_stack()
     api_domain = config.get("apiDomain") or resources.API_DOMAIN_NAME
     certificate = config.require("apiCertificateArn")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -196,7 +197,10 @@ def run_program(stack: str, values: dict[str, str], secret_keys: list[str]) -> D
         stack_outputs = program.deploy(config, program.deployment_artifact(config))
         return pulumi.Output.all(**stack_outputs).apply(outputs.update)
 
-    run()
+    with warnings.catch_warnings():
+        # pulumi_aws warns about its own deprecated classes as its service modules load.
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"pulumi_aws(\.|$)")
+        run()
     registered = [
         Registered(type_, name, urn, mocks.inputs[(type_, name)], mocks.states[(type_, name)], protect,
                    ignore_changes, dependencies, parent)

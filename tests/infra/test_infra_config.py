@@ -17,7 +17,7 @@ def load(deployment):
         config = stack_config_values(stack)
         config.update({f"{PROJECT}:{k}": v for k, v in (values or {}).items()})
         for key in drop:
-            config.pop(f"{PROJECT}:{key}")
+            config.pop(key if ":" in key else f"{PROJECT}:{key}")
         configure(config, [f"{PROJECT}:{k}" for k in secret_keys])
         return stack_config.load()
 
@@ -59,6 +59,12 @@ def test_a_secret_stored_in_clear_is_refused(load):
 def test_the_committed_certificate_placeholder_is_refused_with_instructions(load):
     with pytest.raises(stack_config.ConfigError, match="pulumi config set apiCertificateArn"):
         load("prod", SECRETS | {"supabaseUrl": OPERATOR_VALUES["supabaseUrl"]}, secret_keys=list(SECRETS))
+
+
+def test_the_stack_stays_in_us_east_1(load):
+    with pytest.raises(stack_config.ConfigError, match="aws:region"):
+        load("dev", {"apiCertificateArn": OPERATOR_VALUES["apiCertificateArn"], "databaseUrl": SECRETS["databaseUrl"]},
+             secret_keys=["databaseUrl"], drop=["aws:region"])
 
 
 def test_a_missing_required_secret_fails_at_preview(load):

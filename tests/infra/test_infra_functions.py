@@ -164,6 +164,18 @@ def test_sqs_mapping_source_batch_size_and_window(deployment, key):
     assert policy.urn in mapping.dependencies  # Lambda checks the role can read the queue
 
 
+def test_mappings_respect_the_sqs_limits_of_lambda(deployment):
+    """FIFO: batch ≤ 10 and no batching window; batch > 10 needs a window ≥ 1 s; window ≤ 300 s."""
+    fifo = {q.state["arn"]: q.inputs["fifoQueue"] for q in deployment.of_type("aws:sqs/queue:Queue")}
+    for mapping in deployment.of_type(MAPPING):
+        batch, window = mapping.inputs["batchSize"], mapping.inputs.get("maximumBatchingWindowInSeconds", 0)
+        if fifo[mapping.inputs["eventSourceArn"]]:
+            assert batch <= 10 and window == 0, mapping.name
+        if batch > 10:
+            assert window >= 1, mapping.name
+        assert 0 <= window <= 300
+
+
 def test_only_sqs_workers_have_mappings(deployment):
     functions = {f.state["arn"]: f.name for f in deployment.of_type(FUNCTION)}
     assert sorted(functions[m.inputs["functionName"]] for m in deployment.of_type(MAPPING)) == sorted(SQS_TRIGGERS)
