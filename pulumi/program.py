@@ -37,7 +37,8 @@ def deploy(config: StackConfig, artifact: artifacts.Artifact) -> dict[str, pulum
 
     queues = Queues("queues", stage=stage)
     storage = Storage("storage", stage=stage)
-    killswitches = Killswitches("killswitches") if config.manage_killswitches else None
+    if config.manage_killswitches:
+        Killswitches("killswitches")  # read at run time; a missing one counts as "not paused"
     roles = FunctionRoles("iam", stage=stage, functions=config.functions, queues=queues, storage=storage,
                           account_id=account_id, region=config.region)
     upload = storage.publish_artifact(str(artifact.path), artifact.sha256)
@@ -51,7 +52,6 @@ def deploy(config: StackConfig, artifact: artifacts.Artifact) -> dict[str, pulum
         queues=queues,
         storage=storage,
         account_id=account_id,
-        opts=pulumi.ResourceOptions(depends_on=[killswitches] if killswitches else []),
     )
     api = Api("api", stage=stage, function=functions.functions["api"], domain_name=config.api_domain,
               certificate_arn=config.api_certificate_arn)

@@ -106,3 +106,9 @@ def test_overrides_name_known_functions_and_lambda_memory_sizes():
         stack_config.apply_overrides(resources.FUNCTIONS, memory={"apiWorker": 256}, timeouts={})
     with pytest.raises(stack_config.ConfigError, match="128"):
         stack_config.apply_overrides(resources.FUNCTIONS, memory={"api": 64}, timeouts={})
+
+
+def test_killswitch_ownership_can_be_left_to_another_stack_of_the_account(load):
+    base = {"apiCertificateArn": OPERATOR_VALUES["apiCertificateArn"], "databaseUrl": SECRETS["databaseUrl"]}
+    assert load("dev", base, secret_keys=["databaseUrl"]).manage_killswitches is True
+    assert load("dev", base | {"manageKillswitches": "false"}, secret_keys=["databaseUrl"]).manage_killswitches is False
