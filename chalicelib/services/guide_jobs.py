@@ -8,7 +8,10 @@ Each job is published inside the transaction that records it: a refused publish 
 :class:`~chalicelib.errors.Unavailable` and the state change rolls back, so the caller can simply
 retry. (The opposite order — commit, then publish — would leave a guide ``EXTRACTING`` or a
 submission ``TRANSCRIBING`` with no job behind it, and the idempotent retry would never enqueue.)
-A queue whose URL is not configured is skipped with a warning (local runs without the AI engine).
+A job that goes with a state change (ingest, grading) needs its queue: with the queue URL unset the
+request answers 503 and changes nothing, instead of leaving a state no retry can move on. A
+regeneration request changes no state; with its queue unset it is skipped with a warning and
+answers ``enqueued: false``.
 """
 from __future__ import annotations
 
@@ -18,17 +21,22 @@ from typing import Any
 from chalicelib import errors
 from chalicelib.messaging.messages import GuideIngest, SolutionGeneration, SubmissionGrade
 from chalicelib.messaging.sqs_publisher import OutgoingMessage, Publisher, PublishError
+from chalicelib.resources import QUEUES
 
 log = logging.getLogger(__name__)
 
 
-def _publish(publisher: Publisher, queue: str, body: Any, request_trace_id: str, what: str) -> bool:
+def _publish(publisher: Publisher, queue: str, body: Any, request_trace_id: str, what: str, *,
+             required: bool, subject: str) -> bool:
     try:
         sent = publisher.publish(queue, OutgoingMessage(body, trace_id=request_trace_id))
     except PublishError as exc:
-        log.error("job not enqueued", extra={"queue": queue, "error": str(exc)})
+        log.error("job not enqueued", extra={"queue": queue, "subject": subject, "error": str(exc)})
         raise errors.Unavailable(f"Could not enqueue the {what}, nothing was changed — retry shortly") from exc
-    log.info("job enqueued" if sent else "job skipped: queue not configured", extra={"queue": queue})
+    if not sent and required:
+        raise errors.Unavailable(f"{QUEUES[queue].url_setting} not configured: cannot enqueue the {what}")
+    log.info("job enqueued" if sent else "job skipped: queue not configured",
+             extra={"queue": queue, "subject": subject, "job_trace_id": getattr(body, "trace_id", None)})
     return sent
 
 
@@ -36,14 +44,16 @@ def enqueue_ingest(publisher: Publisher, guide: dict[str, Any], request_trace_id
     """guide-ingest (§7.4) for a guide row carrying ``course_grade_level``."""
     body = GuideIngest(guide_id=guide["id"], source_pdf_key=guide["source_pdf_key"],
                        course_grade_level=int(guide.get("course_grade_level") or 0), trace_id=guide["trace_id"])
-    return _publish(publisher, "guide_ingest", body, request_trace_id, "guide extraction")
+    return _publish(publisher, "guide_ingest", body, request_trace_id, "guide extraction", required=True,
+                    subject=guide["id"])
 
 
 def enqueue_solution(publisher: Publisher, guide: dict[str, Any], question_id: str | None,
                      request_trace_id: str) -> bool:
     """solution-generation (§7.5) for one question (``None`` = every question of the guide)."""
     body = SolutionGeneration(guide_id=guide["id"], guide_question_id=question_id, trace_id=guide["trace_id"])
-    return _publish(publisher, "solution_gen", body, request_trace_id, "solution generation")
+    return _publish(publisher, "solution_gen", body, request_trace_id, "solution generation", required=False,
+                    subject=guide["id"])
 
 
 def enqueue_grading(publisher: Publisher, submission: dict[str, Any], request_trace_id: str) -> bool:
@@ -51,4 +61,5 @@ def enqueue_grading(publisher: Publisher, submission: dict[str, Any], request_tr
     body = SubmissionGrade(guide_submission_id=submission["id"], guide_question_id=submission["guide_question_id"],
                            solution_version=int(submission.get("solution_version") or 0),
                            photo_keys=list(submission.get("photo_keys") or []), trace_id=submission["trace_id"])
-    return _publish(publisher, "submission_grade", body, request_trace_id, "grading job")
+    return _publish(publisher, "submission_grade", body, request_trace_id, "grading job", required=True,
+                    subject=submission["id"])

@@ -43,7 +43,8 @@ WHERE g.id = :guide_id
 _LOCKS = {None: "", "update": " FOR UPDATE OF g", "share": " FOR SHARE OF g"}
 
 
-def guide_for_teacher(db: Database, guide_id: str, teacher_id: str, *, lock: str | None = None) -> dict[str, Any] | None:
+def guide_for_teacher(db: Database, guide_id: str, teacher_id: str, *,
+                      lock: str | None = None) -> dict[str, Any] | None:
     """The guide row plus ``course_grade_level`` and ``caller_teaches``; None when unknown."""
     return db.fetch_one(_GUIDE_FOR_TEACHER + _LOCKS[lock], {"guide_id": guide_id, "teacher_id": teacher_id})
 
@@ -134,9 +135,10 @@ def list_guides(db: Database, *, teacher_id: str, course_id: str | None, status:
 
 _QUESTIONS_WITH_CONTEXT = """
 SELECT q.*,
-       CASE WHEN t.id IS NULL THEN NULL ELSE json_build_object('id', t.id, 'code', t.code, 'name', t.name) END AS topic,
-       CASE WHEN d.id IS NULL THEN NULL ELSE json_build_object('id', d.id, 'code', d.code, 'name', d.name) END AS domain,
-       CASE WHEN sd.id IS NULL THEN NULL ELSE json_build_object('id', sd.id, 'code', sd.code, 'name', sd.name) END AS subdomain,
+       CASE WHEN t.id IS NOT NULL THEN json_build_object('id', t.id, 'code', t.code, 'name', t.name) END AS topic,
+       CASE WHEN d.id IS NOT NULL THEN json_build_object('id', d.id, 'code', d.code, 'name', d.name) END AS domain,
+       CASE WHEN sd.id IS NOT NULL
+            THEN json_build_object('id', sd.id, 'code', sd.code, 'name', sd.name) END AS subdomain,
        to_json(s.*) AS current_solution
 FROM guide_questions q
 LEFT JOIN topics t ON t.id = q.topic_id

@@ -75,10 +75,10 @@ def build_guide(db: Database, school: School, *, status: str = "REVIEW", questio
         qid = f"{guide_id}-q{sequence}"
         topic_id = school.topic_ids[0] if spec.topic == "first" else spec.topic
         db.execute(
-            "INSERT INTO guide_questions (id, guide_id, sequence, label, statement_latex, figure_keys, status, topic_id,"
-            " topic_source, topic_confidence, updated_at)"
-            " VALUES (:id, :guide, :seq, :label, :stmt, CAST(:figs AS text[]), CAST(:status AS \"GuideQuestionStatus\"),"
-            " :topic, 'LLM', 0.9, now())",
+            "INSERT INTO guide_questions (id, guide_id, sequence, label, statement_latex, figure_keys, status,"
+            " topic_id, topic_source, topic_confidence, updated_at)"
+            " VALUES (:id, :guide, :seq, :label, :stmt, CAST(:figs AS text[]),"
+            " CAST(:status AS \"GuideQuestionStatus\"), :topic, 'LLM', 0.9, now())",
             {"id": qid, "guide": guide_id, "seq": sequence, "label": spec.label or f"{sequence + 1}.",
              "stmt": f"{sequence} + 40 = ?", "figs": spec.figure_keys, "status": spec.status, "topic": topic_id})
         if spec.solution is not None:
@@ -121,8 +121,9 @@ def add_graded_submission(db: Database, guide: BuiltGuide, question_index: int, 
             " VALUES (:id, :s, :c, 'PHOTO_GUIDE', 'CLASSIFIED', :ok, :tag) RETURNING id",
             {"id": f"att-{sid}", "s": student_id, "c": guide.course_id, "ok": bool(is_correct), "tag": tag_id})
     db.execute(
-        "INSERT INTO guide_submissions (id, guide_id, guide_question_id, student_id, attempt_number, status, photo_keys,"
-        " score, is_correct, attempt_id, override_error_tag_id, trace_id, graded_at, created_at, updated_at)"
+        "INSERT INTO guide_submissions (id, guide_id, guide_question_id, student_id, attempt_number, status,"
+        " photo_keys, score, is_correct, attempt_id, override_error_tag_id, trace_id, graded_at, created_at,"
+        " updated_at)"
         " VALUES (:id, :g, :q, :s, :n, CAST(:status AS \"SubmissionStatus\"), CAST(:keys AS text[]), :score, :ok,"
         " :att, :ovr, :trace, CASE WHEN :status = 'GRADED' THEN now() END,"
         " COALESCE(CAST(:created AS timestamptz), now()), now())",

@@ -199,6 +199,12 @@ def test_ingest_rolls_back_when_the_queue_refuses_the_job(api, aws, db, school, 
     assert reply.status_code == 503 and "retry" in _json(reply)["message"]
     assert guide_status(db, guide_id) == "UPLOADED"  # so a retry can enqueue it
 
+    monkeypatch.delenv("SQS_GUIDE_INGEST_URL")  # no queue at all: refused the same way, never stuck
+    dependencies.reset()
+    reply = _post(api, f"/guides/{guide_id}/ingest", teacher)
+    assert reply.status_code == 503 and _json(reply)["message"].startswith("SQS_GUIDE_INGEST_URL not configured")
+    assert guide_status(db, guide_id) == "UPLOADED"
+
 
 # -- GET /guides, GET /guides/:id, source URL ---------------------------------------------------
 
@@ -459,6 +465,14 @@ def test_regenerate_solution_enqueues_one_job_for_that_question(api, aws, db, sc
     assert guide_status(db, guide.id) == "REVIEW"
     missing = _post(api, f"/guides/{guide.id}/questions/nope/regenerate-solution", teacher)
     assert missing.status_code == 404 and aws.receive_all("solution_gen") == []
+
+
+def test_regenerate_solution_without_a_queue_says_nothing_was_enqueued(api, db, school, teacher, monkeypatch):
+    monkeypatch.delenv("SQS_SOLUTION_GEN_URL", raising=False)
+    dependencies.reset()
+    guide = build_guide(db, school, questions=[approved()])
+    reply = _post(api, f"/guides/{guide.id}/questions/{guide.question_ids[0]}/regenerate-solution", teacher)
+    assert reply.status_code == 202 and _json(reply)["data"] == {"enqueued": False}
 
 
 # -- POST /guides/:id/publish ------------------------------------------------------------------

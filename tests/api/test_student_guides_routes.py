@@ -272,6 +272,13 @@ def test_a_refused_publish_rolls_complete_back_so_a_retry_enqueues(api, aws, db,
     assert failed.status_code == 503 and "retry" in _json(failed)["message"]
     assert snapshot(db, "guide_submissions", sid)["status"] == "UPLOADED"
 
+    monkeypatch.delenv("SQS_SUBMISSION_GRADE_URL")
+    dependencies.reset()
+    unconfigured = _post(api, f"/student/submissions/{sid}/complete", pupil)
+    assert unconfigured.status_code == 503 and "SQS_SUBMISSION_GRADE_URL not configured" in _json(unconfigured)[
+        "message"]
+    assert snapshot(db, "guide_submissions", sid)["status"] == "UPLOADED"
+
     monkeypatch.setenv("SQS_SUBMISSION_GRADE_URL", aws.queue_urls["submission_grade"])
     dependencies.reset()
     assert _post(api, f"/student/submissions/{sid}/complete", pupil).status_code == 202

@@ -23,10 +23,10 @@ def _files() -> GuideFiles:
 
 
 @routes.get("/student/guides", auth=STUDENT_ONLY, response=list[StudentGuideItem])
-def list_guides(ctx: RequestContext) -> list[dict]:
+def list_guides(ctx: RequestContext) -> list[StudentGuideItem]:
     """Published guides of the caller's courses with their progress."""
     guides = guide_submission_service.list_guides(dependencies.database(), ctx.user)
-    return [StudentGuideItem.model_validate(guide).model_dump(mode="json", by_alias=True) for guide in guides]
+    return [StudentGuideItem.model_validate(guide) for guide in guides]
 
 
 @routes.get("/student/guides/{guide_id}", auth=STUDENT_ONLY, response=QuizOut)
