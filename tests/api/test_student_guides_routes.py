@@ -17,7 +17,7 @@ from chalicelib.messaging.messages import SubmissionGrade
 from tests.api.guide_builders import (JPEG_BYTES, add_error_tag, add_graded_submission, approved, body_of,
                                       build_guide, canonical_solution, http_put, question, snapshot,
                                       trace_attribute)
-from tests.factories import build_school
+from tests.factories import add_person, build_school
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def test_unpublished_foreign_or_unknown_guides_are_404(api, db, school, pupil, t
 
 def test_other_roles_are_refused_by_the_guard(api, db, school, tokens):
     guide = build_guide(db, school, status="PUBLISHED", questions=[approved()])
-    for person in (school.teacher, school.parent):
+    for person in (school.teacher, school.parent, add_person(db, "admin", "root")):
         headers = tokens.headers(**person.claims)
         for method, path in (("GET", "/student/guides"), ("GET", f"/student/guides/{guide.id}"),
                              ("POST", f"/student/guides/{guide.id}/questions/{guide.question_ids[0]}/submissions"),
