@@ -70,28 +70,52 @@ class UploadProblem(ValueError):
     """An uploaded object the pipeline must not receive; the message is for people."""
 
 
+@dataclass(frozen=True)
+class UploadRule:
+    """What one kind of upload must be, and how each refusal is worded."""
+
+    content_type: str
+    max_bytes: int
+    missing: str
+    wrong_type: str  # {got}
+    too_large: str  # {size}, {limit}
+    empty: str
+
+    def check(self, upload: StoredUpload | None) -> None:
+        """Raise :class:`UploadProblem` unless ``upload`` exists, has the type and fits the limit."""
+        if upload is None:
+            raise UploadProblem(self.missing)
+        if not _same_type(upload.content_type, self.content_type):
+            raise UploadProblem(self.wrong_type.format(got=upload.content_type or "none"))
+        if upload.size_bytes > self.max_bytes:
+            raise UploadProblem(self.too_large.format(size=upload.size_bytes, limit=self.max_bytes))
+        if upload.size_bytes == 0:
+            raise UploadProblem(self.empty)
+
+
+PDF_RULE = UploadRule(
+    PDF_CONTENT_TYPE, MAX_PDF_BYTES,
+    missing="The guide PDF has not been uploaded yet — upload it with the presigned URL first",
+    wrong_type=f"The guide file must be a PDF ({PDF_CONTENT_TYPE}), got {{got}}",
+    too_large="The guide PDF is {size} bytes; the limit is {limit} bytes (20 MB)",
+    empty="The guide PDF is empty")
+
+PHOTO_RULE = UploadRule(
+    PHOTO_CONTENT_TYPE, MAX_PHOTO_BYTES,
+    missing="Not all photos were uploaded — finish the uploads before completing",
+    wrong_type=f"Photos must be {PHOTO_CONTENT_TYPE}, got {{got}}",
+    too_large="A photo is {size} bytes; the limit is {limit} bytes (10 MB)",
+    empty="A photo is empty — upload it again")
+
+
 def check_pdf(upload: StoredUpload | None) -> None:
     """The teacher's PDF must be there, be a PDF and stay within :data:`MAX_PDF_BYTES`."""
-    if upload is None:
-        raise UploadProblem("The guide PDF has not been uploaded yet — upload it with the presigned URL first")
-    if not _same_type(upload.content_type, PDF_CONTENT_TYPE):
-        raise UploadProblem(f"The guide file must be a PDF ({PDF_CONTENT_TYPE}), got {upload.content_type or 'none'}")
-    if upload.size_bytes > MAX_PDF_BYTES:
-        raise UploadProblem(f"The guide PDF is {upload.size_bytes} bytes; the limit is {MAX_PDF_BYTES} bytes (20 MB)")
-    if upload.size_bytes == 0:
-        raise UploadProblem("The guide PDF is empty")
+    PDF_RULE.check(upload)
 
 
 def check_photo(upload: StoredUpload | None) -> None:
     """A submission photo must be there, be a JPEG and stay within :data:`MAX_PHOTO_BYTES`."""
-    if upload is None:
-        raise UploadProblem("Not all photos were uploaded — finish the uploads before completing")
-    if not _same_type(upload.content_type, PHOTO_CONTENT_TYPE):
-        raise UploadProblem(f"Photos must be {PHOTO_CONTENT_TYPE}, got {upload.content_type or 'none'}")
-    if upload.size_bytes > MAX_PHOTO_BYTES:
-        raise UploadProblem(f"A photo is {upload.size_bytes} bytes; the limit is {MAX_PHOTO_BYTES} bytes (10 MB)")
-    if upload.size_bytes == 0:
-        raise UploadProblem("A photo is empty — upload it again")
+    PHOTO_RULE.check(upload)
 
 
 def _same_type(actual: str | None, expected: str) -> bool:
