@@ -121,7 +121,7 @@ def ingest(db: Database, files: GuideFiles, publisher: Publisher, principal: Pri
     """Start or retry extraction: ``→ EXTRACTING`` and a guide-ingest job, or a no-op while running.
 
     The uploaded PDF is checked first (present, ``application/pdf``, at most 20 MB): a bad file is
-    a 400 and the guide stays where it was.
+    refused as invalid input and the guide stays where it was.
     """
     with db.transaction():
         guide = owned_guide(db, principal, guide_id, lock="update")

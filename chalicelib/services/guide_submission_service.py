@@ -103,10 +103,11 @@ def complete(db: Database, files: GuideFiles, publisher: Publisher, principal: P
              trace_id: str) -> dict[str, str]:
     """Hand an uploaded submission to grading, once.
 
-    ``UPLOADED``: every photo must be in the bucket (JPEG, at most 10 MB) — else 400, nothing
-    changes; then ``→ TRANSCRIBING`` with the current solution version and one submission-grade job.
-    Already enqueued (``TRANSCRIBING``/``GRADING``/``GRADED``): the current status, nothing published.
-    ``FAILED``: 409. Answers ``{"status": "UPLOADED"}`` for the call that enqueued (api.md).
+    ``UPLOADED``: every photo must be in the bucket (JPEG, at most 10 MB) — else invalid input,
+    nothing changes; then ``→ TRANSCRIBING`` with the current solution version and one
+    submission-grade job. Already enqueued (``TRANSCRIBING``/``GRADING``/``GRADED``): the current
+    status, nothing published. ``FAILED``: a conflict. The call that enqueued answers
+    ``{"status": "UPLOADED"}``, the status it completed (api.md's response).
     """
     submission = _own_submission(db, principal, submission_id)
     if _completion(submission) is CompletionDecision.ALREADY_ENQUEUED:
