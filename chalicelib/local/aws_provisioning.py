@@ -103,6 +103,7 @@ def provision(endpoint: str, stage: str, *, visibility_timeout_override: int | N
     sqs = _boto_client("sqs", endpoint)
     s3 = _boto_client("s3", endpoint)
     out = ProvisionedResources()
+    queues = _QueueCreator(sqs)
     for queue in all_queues():
         dlq_arn = None
         if isinstance(queue, Queue) and queue.dlq:
@@ -110,7 +111,7 @@ def provision(endpoint: str, stage: str, *, visibility_timeout_override: int | N
         attributes = _queue_attributes(queue, dlq_arn)
         if visibility_timeout_override is not None and isinstance(queue, Queue):
             attributes["VisibilityTimeout"] = str(visibility_timeout_override)
-        out.queue_urls[queue.key], out.queue_arns[queue.key] = _create_queue(sqs, queue.name(stage), attributes)
+        out.queue_urls[queue.key], out.queue_arns[queue.key] = queues.create(queue.name(stage), attributes)
     for bucket in BUCKETS.values():
         name = bucket.name(stage)
         try:
@@ -133,23 +134,37 @@ def provision(endpoint: str, stage: str, *, visibility_timeout_override: int | N
             }]})
         out.bucket_names[bucket.key] = name
     if local_triggers:
-        _provision_local_triggers(sqs, s3, stage, out, visibility_timeout_override)
+        _provision_local_triggers(queues, s3, stage, out, visibility_timeout_override)
     return out
 
 
-def _create_queue(sqs, name: str, attributes: dict[str, str]) -> tuple[str, str]:
-    url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return url, arn
+class _QueueCreator:
+    """Creates queues and knows their ARNs without asking for each one.
+
+    An ARN is ``arn:aws:sqs:<region>:<account>:<name>``: the prefix is read from the first queue
+    created and reused, which saves one call per queue (the tests provision every queue for each
+    test that uses AWS).
+    """
+
+    def __init__(self, sqs):
+        self.sqs = sqs
+        self._arn_prefix: str | None = None
+
+    def create(self, name: str, attributes: dict[str, str]) -> tuple[str, str]:
+        url = self.sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        if self._arn_prefix is None:
+            arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            self._arn_prefix = arn.rsplit(":", 1)[0]
+        return url, f"{self._arn_prefix}:{name}"
 
 
-def _provision_local_triggers(sqs, s3, stage: str, out: ProvisionedResources,
+def _provision_local_triggers(queues: _QueueCreator, s3, stage: str, out: ProvisionedResources,
                               visibility_timeout_override: int | None) -> None:
     for event_queue in local_event_queues():
-        dlq_url, dlq_arn = _create_queue(sqs, event_queue.dlq_name(stage), {
+        dlq_url, dlq_arn = queues.create(event_queue.dlq_name(stage), {
             "MessageRetentionPeriod": str(DLQ_RETENTION_SECONDS)})
         function = FUNCTIONS[event_queue.function]
-        url, arn = _create_queue(sqs, event_queue.name(stage), {
+        url, arn = queues.create(event_queue.name(stage), {
             # Lambda keeps an event for up to 6 hours (maximum event age). The visibility timeout
             # is the delay before a failed event is retried (Lambda waits 1, then 2 minutes).
             "VisibilityTimeout": str(visibility_timeout_override or function.timeout_seconds),

@@ -27,6 +27,7 @@ import logging
 import os
 import signal
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -171,7 +172,6 @@ class LocalRuntime:
 
     def _start(self) -> RuntimeState:
         from chalicelib import cli, dependencies
-        from chalicelib.local.aws_provisioning import provision
         from chalicelib.local.runtime_logs import configure_runtime_logging, set_thread_function
         from chalicelib.local.supervisor import MotoServer
         from chalicelib.store.demo_seed import seed_demo_data
@@ -185,21 +185,20 @@ class LocalRuntime:
         log_file = configure_runtime_logging(self.log_dir, options.log_level)
         set_thread_function("runtime")
 
-        self._pg_server = cli._ensure_database_url()
-        self.database_origin = "embedded PostgreSQL" if self._pg_server else "DATABASE_URL"
-        db = cli._database()
-        try:
-            self.migrations_applied = apply_migrations(db)
-            seed_demo_data(db)
-        finally:
-            db.close()
-        log.info("database ready", extra={"migrations_applied": len(self.migrations_applied)})
-
-        self._moto = MotoServer(options.host, options.aws_port, self.log_dir / "moto.log").start()
-        provisioned = provision(self._moto.endpoint, stage, visibility_timeout_override=options.visibility_timeout,
-                                local_triggers=True)
-        log.info("AWS resources provisioned", extra={"endpoint": self._moto.endpoint,
-                                                      "queues": len(provisioned.queue_urls)})
+        # moto boots and is provisioned while the database is migrated and seeded.
+        self._moto = MotoServer(options.host, options.aws_port, self.log_dir / "moto.log").launch()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="provision") as background:
+            aws = background.submit(self._provision_aws, stage)
+            self._pg_server = cli._ensure_database_url()
+            self.database_origin = "embedded PostgreSQL" if self._pg_server else "DATABASE_URL"
+            db = cli._database()
+            try:
+                self.migrations_applied = apply_migrations(db)
+                seed_demo_data(db)
+            finally:
+                db.close()
+            log.info("database ready", extra={"migrations_applied": len(self.migrations_applied)})
+            provisioned = aws.result()
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
             os.environ.pop(name, None)
         os.environ.update(local_environment(self._moto.endpoint, stage, provisioned))
@@ -223,6 +222,18 @@ class LocalRuntime:
         self.state.save(options.state_dir)
         log.info("local runtime started", extra={"api_url": self._api.url, "aws_endpoint": self._moto.endpoint})
         return self.state
+
+    def _provision_aws(self, stage: str):
+        from chalicelib.local.aws_provisioning import provision
+        from chalicelib.local.runtime_logs import set_thread_function
+
+        set_thread_function("runtime")
+        self._moto.wait_until_ready()
+        provisioned = provision(self._moto.endpoint, stage, visibility_timeout_override=self.options.visibility_timeout,
+                                local_triggers=True)
+        log.info("AWS resources provisioned", extra={"endpoint": self._moto.endpoint,
+                                                      "queues": len(provisioned.queue_urls)})
+        return provisioned
 
     def _start_fake_ai(self) -> None:
         """Start the Anthropic and Gemini stubs of ``tests/fakes`` and point the SDKs at them."""

@@ -75,6 +75,11 @@ class MotoServer:
 
     def start(self, timeout: float = 30.0) -> "MotoServer":
         """Start the server and wait until it answers; raises RuntimeError (with its log) if it cannot."""
+        return self.launch().wait_until_ready(timeout)
+
+    def launch(self) -> "MotoServer":
+        """Start the process without waiting for it (call from the thread that will outlive it: the
+        parent-death signal is tied to the thread that started the child)."""
         if not port_is_free(self.host, self.port):
             raise RuntimeError(f"port {self.port} on {self.host} is in use: choose another with --aws-port")
         output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
@@ -86,6 +91,10 @@ class MotoServer:
         finally:
             if output is not subprocess.DEVNULL:
                 output.close()
+        return self
+
+    def wait_until_ready(self, timeout: float = 30.0) -> "MotoServer":
+        assert self._process is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
