@@ -427,10 +427,9 @@ class AsyncEventSource:
         try:
             event = self.to_event(message["Body"])
         except (ValueError, KeyError, TypeError) as exc:
-            with invocation_scope(self.invoker.function.key, "-"):
-                log.error("unreadable event left on its queue (it moves to the DLQ)",
-                          extra={"error": f"{type(exc).__name__}: {exc}", "message_id": message["MessageId"],
-                                 "queue": self.queue_name})
+            log.error("unreadable event left on its queue (it moves to the DLQ)",
+                      extra={"function": self.invoker.function.key, "error": f"{type(exc).__name__}: {exc}",
+                             "message_id": message["MessageId"], "queue": self.queue_name})
             self._retry(message)
             return None
         if event is None:  # e.g. s3:TestEvent, which S3 sends when a notification is configured

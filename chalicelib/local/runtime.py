@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import signal
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -173,11 +174,18 @@ class LocalRuntime:
     def _start(self) -> RuntimeState:
         from chalicelib import cli, dependencies
         from chalicelib.local.runtime_logs import configure_runtime_logging, set_thread_function
-        from chalicelib.local.supervisor import MotoServer
+        from chalicelib.local.supervisor import MotoServer, StartupError, port_is_free
         from chalicelib.store.demo_seed import seed_demo_data
         from chalicelib.store.migrate import apply_migrations
 
         options = self.options
+        running = RuntimeState.load(options.state_dir)
+        if running is not None:
+            raise StartupError(f"a local runtime is already running (pid {running.pid}, API {running.api_url}); "
+                               "stop it first, or give this one its own --state-dir")
+        for port, option in ((options.port, "--port"), (options.aws_port, "--aws-port")):
+            if port and not port_is_free(options.host, port):
+                raise StartupError(f"port {port} on {options.host} is in use: choose another with {option}")
         stage = os.environ.get("STAGE") or "local"
         os.environ["STAGE"] = stage
         import app as app_module  # configures the app's logging first, which the next line takes over
@@ -237,16 +245,18 @@ class LocalRuntime:
 
     def _start_fake_ai(self) -> None:
         """Start the Anthropic and Gemini stubs of ``tests/fakes`` and point the SDKs at them."""
+        from chalicelib.local.supervisor import StartupError
+
         try:
-            from tests.fakes.anthropic_server import FakeAnthropicServer
-            from tests.fakes.gemini_server import FakeGeminiServer
+            from tests.fakes.anthropic_server import AnthropicFake
+            from tests.fakes.gemini_server import GeminiFake
         except ImportError as exc:
-            raise RuntimeError(f"--fake-ai needs the AI stubs in tests/fakes ({exc})") from exc
-        anthropic = FakeAnthropicServer().start()
-        gemini = FakeGeminiServer().start()
+            raise StartupError(f"--fake-ai needs the AI stubs in tests/fakes ({exc})") from exc
+        anthropic, gemini = AnthropicFake(self.options.host), GeminiFake(self.options.host)
         self._fakes = [anthropic, gemini]
-        os.environ.update({"ANTHROPIC_API_KEY": "fake-anthropic-key", "ANTHROPIC_BASE_URL": anthropic.url,
-                           "GEMINI_API_KEY": "fake-gemini-key", "GEMINI_BASE_URL": gemini.url})
+        os.environ.update({"ANTHROPIC_API_KEY": "sk-ant-local-fake", "ANTHROPIC_BASE_URL": anthropic.url,
+                           "GEMINI_API_KEY": "AIza-local-fake", "GEMINI_BASE_URL": gemini.url})
+        log.info("AI stubs started", extra={"anthropic_url": anthropic.url, "gemini_url": gemini.url})
 
     def problem(self) -> str | None:
         """Why the runtime can no longer work (a part died), or None."""
@@ -336,10 +346,16 @@ def run_local(options: RuntimeOptions) -> int:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    from chalicelib.local.supervisor import StartupError
+
     runtime = LocalRuntime(options)
     status = 0
     try:
-        runtime.start()
+        try:
+            runtime.start()
+        except StartupError as exc:
+            print(f"cannot start the local runtime: {exc}", file=sys.stderr)
+            return 1
         print(_banner(runtime), flush=True)
         while not stop.wait(0.5):
             problem = runtime.problem()

@@ -29,6 +29,10 @@ _MOTO_BOOTSTRAP = (
 )
 
 
+class StartupError(RuntimeError):
+    """A part of the local runtime cannot start; the message says why and what to do."""
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -74,14 +78,14 @@ class MotoServer:
         return self._process.pid if self._process else None
 
     def start(self, timeout: float = 30.0) -> "MotoServer":
-        """Start the server and wait until it answers; raises RuntimeError (with its log) if it cannot."""
+        """Start the server and wait until it answers; raises StartupError (with its log) if it cannot."""
         return self.launch().wait_until_ready(timeout)
 
     def launch(self) -> "MotoServer":
         """Start the process without waiting for it (call from the thread that will outlive it: the
         parent-death signal is tied to the thread that started the child)."""
         if not port_is_free(self.host, self.port):
-            raise RuntimeError(f"port {self.port} on {self.host} is in use: choose another with --aws-port")
+            raise StartupError(f"port {self.port} on {self.host} is in use: choose another with --aws-port")
         output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         try:
             self._process = subprocess.Popen(
@@ -98,7 +102,7 @@ class MotoServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError(f"the moto server exited with status {self._process.returncode}"
+                raise StartupError(f"the moto server exited with status {self._process.returncode}"
                                    f"{self._log_tail()}")
             try:  # the port was free before the start, so whoever answers on it is this server
                 socket.create_connection((self.host, self.port), timeout=1).close()
@@ -106,7 +110,7 @@ class MotoServer:
             except OSError:
                 time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"the moto server did not answer within {timeout:.0f} s{self._log_tail()}")
+        raise StartupError(f"the moto server did not answer within {timeout:.0f} s{self._log_tail()}")
 
     def _log_tail(self) -> str:
         if not self.log_path or not self.log_path.exists():

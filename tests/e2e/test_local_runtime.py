@@ -149,7 +149,7 @@ def test_an_unclassified_attempt_is_classified_by_the_llm_worker(local_runtime):
 
 def test_a_photo_upload_is_transcribed_reprocessed_and_the_attempt_updated(local_runtime):
     require(route_exists("POST", "/attempts"), "POST /attempts (branch attempts)")
-    require(route_exists("POST", "/attempts/photo-upload-url"), "POST /attempts/photo-upload-url (branch attempts)")
+    require(route_exists("POST", "/attempts/photo-upload-url"), "POST /attempts/photo-upload-url (branch ai-workers)")
     require(handler_implemented("ocr_transcriber"), "ocrWorker (branch ai-workers)")
     require(handler_implemented("attempt_reprocessor"), "attemptReprocessWorker (branch workers)")
     require(local_runtime.fake_ai, "the local Gemini stub tests/fakes/gemini_server.py (branch ai-workers)")
