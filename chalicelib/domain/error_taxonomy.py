@@ -58,20 +58,24 @@ class IllegalTransition(ValueError):
 
 @dataclass(frozen=True)
 class StatusChange:
-    """What to store after a legal request: the new status and the successor (None clears it)."""
+    """What to store after a legal request.
+
+    ``keep_successor``: leave the tag's current successor as it is (re-deprecating without naming
+    one); otherwise store ``successor_code`` (None clears it).
+    """
 
     status: TagStatus
-    successor_code: str | None
+    successor_code: str | None = None
+    keep_successor: bool = False
 
 
 def plan_status_change(code: str, current: TagStatus, target: TagStatus, *,
-                       successor_code: str | None = None, successor_status: TagStatus | None = None,
-                       current_successor_code: str | None = None) -> StatusChange:
+                       successor_code: str | None = None,
+                       successor_status: TagStatus | None = None) -> StatusChange:
     """Check a status change of tag ``code`` and say what to store; raises :class:`IllegalTransition`.
 
-    ``successor_code``/``successor_status`` describe the requested replacement (only meaningful
-    when deprecating; the caller has checked that it exists). ``current_successor_code`` is kept
-    when a deprecated tag is "deprecated" again without naming a new successor.
+    ``successor_code``/``successor_status`` describe the requested replacement (only allowed when
+    deprecating; the caller has checked that it exists).
     """
     if successor_code is not None and target is not TagStatus.DEPRECATED:
         raise IllegalTransition("deprecatedBy can only be given when deprecating")
@@ -83,11 +87,12 @@ def plan_status_change(code: str, current: TagStatus, target: TagStatus, *,
         if successor_status is not TagStatus.ACTIVE:
             raise IllegalTransition(f"The replacement {successor_code} must be ACTIVE")
     if target is current:
-        keep = successor_code if successor_code is not None else current_successor_code
-        return StatusChange(target, keep if target is TagStatus.DEPRECATED else None)
+        if target is TagStatus.DEPRECATED:
+            return StatusChange(target, successor_code, keep_successor=successor_code is None)
+        return StatusChange(target)
     if target not in _ALLOWED_MOVES[current]:
         raise IllegalTransition(f"Cannot change error tag {code} from {current.value} to {target.value}")
-    return StatusChange(target, successor_code if target is TagStatus.DEPRECATED else None)
+    return StatusChange(target, successor_code)
 
 
 # -- catalogue entries (domain.md §6.1) --------------------------------------------------------
