@@ -5,24 +5,12 @@ from typing import Any
 
 from chalicelib import errors
 from chalicelib.domain.identity import Principal, Role
+from chalicelib.domain.irt import difficulty_label
 from chalicelib.messaging.messages import ExerciseGenerate
 from chalicelib.messaging.sqs_publisher import OutgoingMessage, SqsPublisher
 from chalicelib.services.topic_lookup import resolve_topic
 from chalicelib.store import error_tags, exercises, topics
 from chalicelib.store.database import Database
-
-EASY_MAX_B = -0.4  # irtB ≤ −0.4 → easy
-HARD_MIN_B = 0.7  # irtB ≥ 0.7 → hard
-
-
-def difficulty_label(irt_b: float) -> str:
-    """``easy``/``medium``/``hard`` from the IRT difficulty (api.md §2 ItemView)."""
-    if irt_b <= EASY_MAX_B:
-        return "easy"
-    if irt_b >= HARD_MIN_B:
-        return "hard"
-    return "medium"
-
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)

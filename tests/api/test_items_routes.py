@@ -122,7 +122,8 @@ def test_teachers_and_admins_add_items(api, db, tokens, school, role):
      "content.expectedAnswer"),
     ({"skillId": "a-topic-0", "content": {"prompt": "x"}, "irtA": "1", "irtB": 0}, "irtA"),
     ({"skillId": "a-topic-0", "content": {"prompt": "x"}, "irtA": 0, "irtB": 0}, "irtA"),
-    ({"skillId": "a-topic-0", "content": {"prompt": "x"}, "irtA": 1, "irtB": 11}, "irtB"),
+    ({"skillId": "a-topic-0", "content": {"prompt": "x"}, "irtA": 3.5, "irtB": 0}, "irtA"),
+    ({"skillId": "a-topic-0", "content": {"prompt": "x"}, "irtA": 1, "irtB": -3.1}, "irtB"),
     ({"skillId": "a-topic-0", "content": {"prompt": "x"}, "irtA": 1}, "irtB"),
     ({"content": {"prompt": "x"}, "irtA": 1, "irtB": 0}, "skillId"),
 ])

@@ -7,10 +7,11 @@ from pydantic import Field, field_validator
 
 from chalicelib.api.schemas.base import QueryModel, RequestModel, ResponseModel
 from chalicelib.api.schemas.timestamps import IsoTimestamp
+from chalicelib.domain.irt import DIFFICULTY_RANGE, DISCRIMINATION_RANGE
 
-# Sane IRT 2PL ranges: discrimination a > 0, difficulty b on the usual logit scale.
-IRT_A = {"gt": 0, "le": 10, "allow_inf_nan": False}
-IRT_B = {"ge": -10, "le": 10, "allow_inf_nan": False}
+# The valid 2PL ranges of domain.md §3.1 (a ∈ [0.1, 3], b ∈ [−3, 3]).
+IRT_A = {"ge": DISCRIMINATION_RANGE[0], "le": DISCRIMINATION_RANGE[1], "allow_inf_nan": False}
+IRT_B = {"ge": DIFFICULTY_RANGE[0], "le": DIFFICULTY_RANGE[1], "allow_inf_nan": False}
 
 
 class ItemContentIn(RequestModel):
