@@ -5,9 +5,13 @@ from chalicelib.store.database import Database
 
 
 def linked_account_exists(db: Database, email: str) -> bool:
-    """Whether a local user with this e-mail (any case) is already linked to a Supabase identity."""
+    """Whether a local user with this (lower-case) e-mail is already linked to a Supabase identity.
+
+    Exact match on the unique e-mail index: Supabase stores e-mails lower-cased, and linked rows
+    take the token's e-mail as is.
+    """
     return bool(db.fetch_value(
-        "SELECT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower(:email) AND supabase_uid IS NOT NULL)",
+        "SELECT EXISTS (SELECT 1 FROM users WHERE email = :email AND supabase_uid IS NOT NULL)",
         {"email": email}))
 
 

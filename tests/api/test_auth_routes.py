@@ -81,8 +81,8 @@ def test_register_never_touches_an_existing_account(api, db, supabase):
 
 
 def test_register_refuses_an_email_linked_here_before_asking_supabase(api, db, supabase):
-    db.execute("INSERT INTO users (supabase_uid, email, updated_at) VALUES ('sub-old', 'Ana@Example.test', now())")
-    response = _register(api)
+    db.execute("INSERT INTO users (supabase_uid, email, updated_at) VALUES ('sub-old', 'ana@example.test', now())")
+    response = _register(api, email="Ana@Example.TEST")
     assert response.status_code == 409
     assert supabase.requests == []
 
