@@ -2,9 +2,11 @@
 
 Lifecycle (domain.md §6.3 leaves transitions open; this product enforces these):
 
-    DRAFT ──promote──▶ ACTIVE ──deprecate──▶ DEPRECATED
-      └──────reject (deprecate)──────────────▲     │
-                          ▲───────revert───────────┘
+             promote             deprecate
+    DRAFT ────────────▶ ACTIVE ──────────────▶ DEPRECATED
+      │                   ▲         revert          │ ▲
+      │                   └─────────────────────────┘ │
+      └───────────────────── reject ──────────────────┘
 
 - ``DRAFT → ACTIVE`` promotes a reviewed tag; ``DRAFT → DEPRECATED`` rejects it.
 - ``ACTIVE → DEPRECATED`` retires a tag, optionally naming its ACTIVE successor (``deprecated_by``).
