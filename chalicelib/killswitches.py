@@ -8,8 +8,9 @@
 
 - A switch is paused iff its parameter value, trimmed and lower-cased, is ``"true"``.
 - Reads are cached per container for at most :data:`CACHE_SECONDS` (60 s), so a flip takes effect
-  within a minute without an SSM call before every provider call. One ``GetParameters`` request
-  fills the cache for several switches at once (:func:`paused_states`).
+  within a minute without an SSM call before every provider call. Each parameter is read with
+  ``GetParameter`` — the action the functions' IAM roles grant (``pulumi/components/iam.py``) — and
+  :func:`paused_states` reads several stale ones concurrently.
 - **Fail-open**: a missing parameter, access denied, throttling, a timeout or any other SSM error
   reads as *not paused* (logged at warning). The switches cap spending; an SSM hiccup must not halt
   grading or classification.
@@ -26,8 +27,10 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 from chalicelib import aws
+from chalicelib.resources import KILLSWITCH_PARAMETERS
 from chalicelib.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -40,9 +43,10 @@ SWITCHES = (LLM_PAUSED, OCR_PAUSED, GRADING_PAUSED, SOLUTION_PAUSED)
 
 CACHE_SECONDS = 60.0
 
+# The names the Pulumi program creates and the IAM grants cover (chalicelib/resources.py).
 _FIXED_PARAMETERS = {
-    GRADING_PAUSED: "/innova/guides/grading_paused",
-    SOLUTION_PAUSED: "/innova/guides/solution_paused",
+    GRADING_PAUSED: next(p for p in KILLSWITCH_PARAMETERS if p.endswith("/grading_paused")),
+    SOLUTION_PAUSED: next(p for p in KILLSWITCH_PARAMETERS if p.endswith("/solution_paused")),
 }
 
 _cache: dict[str, tuple[bool, float]] = {}  # parameter name → (paused, monotonic time read)
@@ -107,17 +111,22 @@ def clear_cache() -> None:
 
 
 def _read_parameters(names: list[str]) -> dict[str, bool]:
-    """Read ``names`` (≤ 10, GetParameters' limit) — fail-open: errors and missing ones are False."""
-    states = {name: False for name in names}
+    """Read ``names`` (concurrently when several) — fail-open: any error or missing one is False."""
     try:
-        reply = aws.client("ssm").get_parameters(Names=names)
-    except Exception as exc:  # noqa: BLE001 - fail-open on anything (workers.md §0.4)
-        log.warning("killswitch read failed, treating as not paused",
-                    extra={"parameters": names, "error": str(exc)})
-        return states
-    for parameter in reply.get("Parameters", []):
-        states[parameter["Name"]] = str(parameter.get("Value", "")).strip().lower() == "true"
-    if reply.get("InvalidParameters"):
-        log.warning("killswitch parameter missing, treating as not paused",
-                    extra={"parameters": reply["InvalidParameters"]})
-    return states
+        client = aws.client("ssm")
+    except Exception as exc:  # noqa: BLE001
+        log.warning("killswitches unreadable, treating as not paused", extra={"error": str(exc)})
+        return {name: False for name in names}
+    if len(names) == 1:
+        return {names[0]: _read_parameter(client, names[0])}
+    with ThreadPoolExecutor(max_workers=len(names)) as pool:
+        return dict(zip(names, pool.map(lambda name: _read_parameter(client, name), names)))
+
+
+def _read_parameter(client, name: str) -> bool:
+    try:
+        value = client.get_parameter(Name=name)["Parameter"].get("Value", "")
+    except Exception as exc:  # noqa: BLE001 - fail-open on anything, a missing parameter included
+        log.warning("killswitch unreadable, treating as not paused", extra={"parameter": name, "error": str(exc)})
+        return False
+    return str(value).strip().lower() == "true"

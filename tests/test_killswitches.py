@@ -68,6 +68,21 @@ def test_failed_write_raises(ssm_switches, monkeypatch):
         killswitches.set_paused(killswitches.LLM_PAUSED, True)
 
 
+def test_reads_use_only_the_action_the_iam_roles_grant(ssm_switches):
+    """pulumi/components/iam.py grants ssm:GetParameter (not GetParameters) on these names."""
+    from chalicelib import aws as aws_clients
+
+    operations: list[str] = []
+    client = aws_clients.client("ssm")
+    client.meta.events.register("before-call.ssm.*", lambda model, **_: operations.append(model.name))
+    killswitches.paused_states(killswitches.SWITCHES)
+    assert set(operations) == {"GetParameter"} and len(operations) == 4
+    from chalicelib.resources import KILLSWITCH_PARAMETERS
+
+    fixed = [killswitches.parameter_name(s) for s in (killswitches.GRADING_PAUSED, killswitches.SOLUTION_PAUSED)]
+    assert set(fixed) <= set(KILLSWITCH_PARAMETERS)
+
+
 def test_unknown_switch_is_a_programming_error():
     with pytest.raises(ValueError):
         killswitches.is_paused("COFFEE_PAUSED")
