@@ -8,8 +8,8 @@ With ``local_triggers=True`` (the local runtime) it also stands in for the two e
 itself provides and moto cannot: every S3- or schedule-triggered function gets a local event queue
 (:func:`local_event_queues`) that the event pump reads, the S3 notification of each triggering
 bucket is pointed at its queue (created from the same ``S3Trigger`` the Pulumi program wires to
-the function). The killswitch parameters are not created: they fail open when missing, and the
-admin API creates them on the first toggle.
+the function). :func:`provision_killswitches` creates the killswitch parameters with value
+``"false"`` (as Pulumi may), so that reading them locally does not log a missing parameter.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 
 from chalicelib.resources import (
-    BUCKETS, DLQ_RETENTION_SECONDS, FUNCTIONS, REGION, SERVICE, DeadLetterQueue, Queue, S3Trigger,
+    BUCKETS, DLQ_RETENTION_SECONDS, FUNCTIONS, KILLSWITCH_PARAMETERS, REGION, SERVICE, DeadLetterQueue, Queue, S3Trigger,
     ScheduleTrigger, all_queues,
 )
 
@@ -187,3 +187,17 @@ def _provision_local_triggers(queues: _QueueCreator, s3, stage: str, out: Provis
                 "QueueArn": out.queue_arns[out.event_queues[function.key]],
                 "Events": list(function.trigger.events),
             } for function in subscribers]})
+
+
+def provision_killswitches(endpoint: str) -> None:
+    """Every killswitch parameter with value ``"false"``; a value already set is kept.
+
+    Separate from :func:`provision` because moto's SSM backend takes seconds to load on its first
+    call: the local runtime runs this in the background.
+    """
+    ssm = _boto_client("ssm", endpoint)
+    for name in KILLSWITCH_PARAMETERS:
+        try:
+            ssm.put_parameter(Name=name, Value="false", Type="String", Overwrite=False)
+        except ssm.exceptions.ParameterAlreadyExists:
+            pass  # an operator's flip survives

@@ -228,6 +228,7 @@ class LocalRuntime:
             queue_arns=provisioned.queue_arns, bucket_names=provisioned.bucket_names,
             event_queues=provisioned.event_queues, moto_pid=self._moto.pid)
         self.state.save(options.state_dir)
+        threading.Thread(target=self._provision_killswitches, name="killswitches", daemon=True).start()
         log.info("local runtime started", extra={"api_url": self._api.url, "aws_endpoint": self._moto.endpoint})
         return self.state
 
@@ -242,6 +243,16 @@ class LocalRuntime:
         log.info("AWS resources provisioned", extra={"endpoint": self._moto.endpoint,
                                                       "queues": len(provisioned.queue_urls)})
         return provisioned
+
+    def _provision_killswitches(self) -> None:
+        from chalicelib.local.aws_provisioning import provision_killswitches
+        from chalicelib.local.runtime_logs import set_thread_function
+
+        set_thread_function("runtime")
+        try:
+            provision_killswitches(self._moto.endpoint)
+        except Exception:  # noqa: BLE001 - missing switches read as "not paused" anyway
+            log.warning("could not create the killswitch parameters", exc_info=True)
 
     def _start_fake_ai(self) -> None:
         """Start the Anthropic and Gemini stubs of ``tests/fakes`` and point the SDKs at them."""

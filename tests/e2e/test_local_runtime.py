@@ -95,6 +95,16 @@ def test_every_queue_bucket_and_trigger_is_provisioned_from_resources(local_runt
     assert status == 0
     for key in [*QUEUES, *(q.key for q in local_event_queues())]:
         assert key in out
+    ssm = local_runtime.client("ssm")  # created in the background after start-up
+    value = wait_for(lambda: _parameter(ssm, "/innova/llm/paused"), 60, what="the killswitch parameters")
+    assert value == "false"
+
+
+def _parameter(ssm, name: str) -> str | None:
+    try:
+        return ssm.get_parameter(Name=name)["Parameter"]["Value"]
+    except ssm.exceptions.ParameterNotFound:
+        return None
 
 
 def test_a_poison_message_ends_in_the_dlq_after_max_receive_count(local_runtime):

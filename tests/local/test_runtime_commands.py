@@ -234,3 +234,20 @@ def test_following_survives_rotation(tmp_path):
     follower.join(timeout=30)
     stop.set()
     assert seen == ["before rotation", "after rotation"]
+
+
+def test_killswitch_parameters_are_created_false_and_a_flip_is_kept(moto_endpoint):
+    import boto3
+
+    from chalicelib.local.aws_provisioning import provision_killswitches
+    from chalicelib.resources import KILLSWITCH_PARAMETERS
+
+    ssm = boto3.client("ssm", endpoint_url=moto_endpoint, region_name="us-east-1")
+    try:
+        provision_killswitches(moto_endpoint)
+        ssm.put_parameter(Name="/innova/llm/paused", Value="true", Type="String", Overwrite=True)
+        provision_killswitches(moto_endpoint)  # a second runtime start
+        values = {name: ssm.get_parameter(Name=name)["Parameter"]["Value"] for name in KILLSWITCH_PARAMETERS}
+    finally:
+        ssm.delete_parameters(Names=list(KILLSWITCH_PARAMETERS))  # the server is shared by the session
+    assert values == {name: "true" if name == "/innova/llm/paused" else "false" for name in KILLSWITCH_PARAMETERS}
