@@ -131,13 +131,16 @@ def ai_provider_status(environ: dict[str, str] | None = None) -> list[str]:
     environ = os.environ if environ is None else environ
     lines = []
     for variable, base_url, workers, fallout in (
-        ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "llmClassifierWorker, ocrWorker fallback",
-         "the LLM worker reports Claude as unconfigured; UNCLASSIFIED attempts reach the llm-classify DLQ"),
+        ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "llmClassifierWorker and the OCR fallback",
+         "Claude unconfigured: llmClassifierWorker fails its messages, which reach the llm-classify DLQ "
+         "after 3 receives"),
         ("GEMINI_API_KEY", "GEMINI_BASE_URL", "ocrWorker",
-         "the OCR worker reports Gemini as unconfigured; photo uploads fail (event DLQ after 3 attempts)"),
+         "Gemini unconfigured: ocrWorker uses Claude alone, or records each upload's OCR job as failed "
+         "(provider_unconfigured) when neither key is set"),
     ):
         if environ.get(variable):
-            where = environ.get(base_url) or "the provider's API"
+            where = (f"the local stub at {environ[base_url]}" if environ.get(base_url, "").startswith("http://127.")
+                     else environ.get(base_url) or "the provider's API")
             lines.append(f"{variable} set → {workers} call {where}")
         else:
             lines.append(f"{variable} unset → {fallout}")
@@ -303,13 +306,21 @@ class LocalRuntime:
         log.info("local runtime stopped")
 
 
+def _display_path(path: Path) -> str:
+    """``path`` relative to the working directory when it lies inside it, else absolute."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _banner(runtime: LocalRuntime) -> str:
     from chalicelib.local.demo_tokens import demo_tokens
     from chalicelib.resources import FUNCTIONS, QUEUES, S3Trigger, ScheduleTrigger, SqsTrigger
 
     state, options = runtime.state, runtime.options
     assert state is not None
-    log_file = os.path.relpath(state.log_file)
+    log_file = _display_path(Path(state.log_file))
     lines = [
         f"\nInnova Serverless is running locally (stage {state.stage}; database: {runtime.database_origin}, "
         f"{len(runtime.migrations_applied)} new migration(s)).",
@@ -335,7 +346,7 @@ def _banner(runtime: LocalRuntime) -> str:
         lines.append(f"    {function.key:24s} ← {source}")
     lines.append("  AI providers")
     lines.extend(f"    {line}" for line in ai_provider_status())
-    lines.append(f"  Logs         {log_file}  (JSON lines; moto: {os.path.relpath(runtime.log_dir / 'moto.log')})")
+    lines.append(f"  Logs         {log_file}  (JSON lines; moto: {_display_path(runtime.log_dir / 'moto.log')})")
     lines.append("  Commands     python3 dev.py cli queues | redrive <queue> | fire-schedule | logs -f")
     lines.append("  Demo tokens  (Authorization: Bearer <token>)")
     for role, token in demo_tokens(os.environ["SUPABASE_JWT_SECRET"]).items():
