@@ -116,19 +116,11 @@ def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2, what: str 
     pytest.fail(f"{what} not reached within {timeout:g} s")
 
 
-@pytest.fixture(scope="module")
-def e2e_database_url(postgres_server_url: str, database_pool) -> Iterator[str]:
-    name = database_pool.take()
-    yield _with_database(postgres_server_url, name)
-    database_pool.give_back(name)
-
-
-@pytest.fixture(scope="module")
-def local_runtime(e2e_database_url: str, tmp_path_factory) -> Iterator[RunningRuntime]:
-    state_dir = tmp_path_factory.mktemp("runtime")
+def start_runtime(database_url: str, state_dir: Path, *, fake_ai: bool) -> RunningRuntime:
+    """``python -m chalicelib.cli run`` on free ports, failing retried records after 1 s, LLM batching
+    window capped at 1 s, the hourly clock off (``fire-schedule`` fires it)."""
     output = state_dir / "console.txt"
-    fake_ai = ai_fakes_available()
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "DATABASE_URL": e2e_database_url,
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "DATABASE_URL": database_url,
            "SUPABASE_JWT_SECRET": TEST_JWT_SECRET, "STAGE": "e2e", "LOG_LEVEL": "info"}
     for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "GEMINI_API_KEY", "GEMINI_BASE_URL", "AWS_ENDPOINT_URL"):
         env.pop(name, None)
@@ -145,14 +137,48 @@ def local_runtime(e2e_database_url: str, tmp_path_factory) -> Iterator[RunningRu
         return state if state and state.pid == process.pid else None
 
     state = wait_for(started, STARTUP_TIMEOUT, what="runtime start-up")
-    db = Database.from_url(e2e_database_url)
-    runtime = RunningRuntime(process, state, state_dir, output, db, fake_ai)
-    yield runtime
-    db.close()
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
+    return RunningRuntime(process, state, state_dir, output, Database.from_url(database_url), fake_ai)
+
+
+def stop_runtime(runtime: RunningRuntime) -> None:
+    runtime.db.close()
+    if runtime.process.poll() is None:
+        runtime.process.send_signal(signal.SIGTERM)
         try:
-            process.wait(60)
+            runtime.process.wait(60)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            runtime.process.kill()
+            runtime.process.wait()
+
+
+@pytest.fixture(scope="module")
+def e2e_database_url(postgres_server_url: str, database_pool) -> Iterator[str]:
+    name = database_pool.take()
+    yield _with_database(postgres_server_url, name)
+    database_pool.give_back(name)
+
+
+@pytest.fixture(scope="module")
+def local_runtime(e2e_database_url: str, tmp_path_factory) -> Iterator[RunningRuntime]:
+    """The runtime of the module's flows, with the local AI stubs when they exist (``--fake-ai``)."""
+    runtime = start_runtime(e2e_database_url, tmp_path_factory.mktemp("runtime"), fake_ai=ai_fakes_available())
+    yield runtime
+    stop_runtime(runtime)
+
+
+@pytest.fixture
+def runtime_without_ai_keys(postgres_server_url: str, database_pool, tmp_path) -> Iterator:
+    """``runtime_without_ai_keys()`` starts a second runtime, on a database of its own, with no AI
+    key at all (a factory, so that a test skips before paying for the start)."""
+    started: list[tuple[RunningRuntime, str]] = []
+
+    def start() -> RunningRuntime:
+        name = database_pool.take()
+        runtime = start_runtime(_with_database(postgres_server_url, name), tmp_path, fake_ai=False)
+        started.append((runtime, name))
+        return runtime
+
+    yield start
+    for runtime, name in started:
+        stop_runtime(runtime)
+        database_pool.give_back(name)

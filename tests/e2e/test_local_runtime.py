@@ -224,6 +224,31 @@ def test_the_alert_generator_fired_on_demand_raises_alerts(local_runtime):
                           " AND student_id = :s", {"s": student}) == 1
 
 
+def test_without_ai_keys_the_llm_worker_reports_claude_unconfigured_and_dead_letters(runtime_without_ai_keys):
+    require(handler_implemented("llm_classifier"), "llmClassifierWorker (branch ai-workers)")
+    runtime = runtime_without_ai_keys()
+    assert "ANTHROPIC_API_KEY unset" in runtime.console()
+    exercise = subtraction_exercise(runtime.db)
+    attempt_id = runtime.db.fetch_value(
+        "INSERT INTO attempts (exercise_id, student_id, course_id, is_correct, status, final_answer)"
+        " VALUES (:e, :s, :c, false, 'PENDING', '1234') RETURNING id",
+        {"e": exercise["exercise_id"], "s": STUDENT_ID, "c": COURSE_ID})
+    message = {"id": attempt_id, "topic": "T-SUB-BORROW", "problem_statement": "53 - 26 = ?",
+               "canonical_solution": "27", "raw_steps": [{"expression": "53 - 26 = 1234", "isFinal": True}],
+               "final_answer": "1234", "student_id": STUDENT_ID, "trace_id": str(uuid.uuid4())}
+    runtime.client("sqs").send_message(QueueUrl=runtime.state.queue_urls["llm_classify"], MessageBody=json.dumps(message),
+                                       MessageAttributes={"trace_id": {"DataType": "String",
+                                                                       "StringValue": message["trace_id"]}})
+    wait_for(lambda: any(json.loads(m["Body"]).get("id") == attempt_id
+                         for m in dead_letters(runtime, "llm_classify_dlq")), 90, what="the message in the DLQ")
+    lines = [e for e in runtime.log_entries() if e.get("function") == "llmClassifierWorker"
+             and e.get("trace_id") == message["trace_id"]]
+    assert any("unconfigured" in json.dumps(line).lower() for line in lines)
+    assert runtime.db.fetch_value("SELECT status FROM attempts WHERE id = :id", {"id": attempt_id}) == "PENDING"
+    health = runtime.request("GET", "/health")
+    assert health.status == 200  # the rest of the product keeps running
+
+
 # -- shutdown (last: it stops the module's runtime) ----------------------------------------------------
 
 def test_the_runtime_stops_cleanly_on_sigterm(local_runtime):
