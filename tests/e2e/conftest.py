@@ -104,16 +104,23 @@ class RunningRuntime:
     def console(self) -> str:
         return self.output.read_text(errors="replace")
 
+    def logs_of(self, *functions: str, last: int = 30) -> str:
+        """The last log lines of these functions, plus every warning and error (failure details)."""
+        entries = [e for e in self.log_entries()
+                   if e.get("function") in functions or e.get("level") in ("warning", "error")]
+        return "\n".join(json.dumps(e, ensure_ascii=False)[:2000] for e in entries[-last:])
 
-def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2, what: str = "condition"):
-    """Poll until ``predicate()`` is truthy (returns it); fail after ``timeout`` seconds."""
+
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2, what: str = "condition", details=None):
+    """Poll until ``predicate()`` is truthy (returns it); fail after ``timeout`` seconds, with
+    ``details()`` (e.g. the runtime's log lines) in the message."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    pytest.fail(f"{what} not reached within {timeout:g} s")
+    pytest.fail(f"{what} not reached within {timeout:g} s" + (f"\n{details()}" if details else ""))
 
 
 def start_runtime(database_url: str, state_dir: Path, *, fake_ai: bool) -> RunningRuntime:
