@@ -32,9 +32,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.local.embedded_postgres import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from chalicelib.local.event_pump import EventPump
+    from chalicelib.local.http_server import ApiServer
+    from chalicelib.local.supervisor import MotoServer
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +161,10 @@ class LocalRuntime:
         self.migrations_applied: list[str] = []
         self.database_origin = "DATABASE_URL"
         self._pg_server: Any = None
-        self._moto = None
-        self._api = None
-        self._pump = None
-        self._fakes: list[Any] = []
+        self._moto: MotoServer | None = None
+        self._api: ApiServer | None = None
+        self._pump: EventPump | None = None
+        self._fakes: list[Any] = []  # the AI stubs (``--fake-ai``)
         self._stopped = False
 
     @property
