@@ -30,6 +30,7 @@ runtime shortens so that a poison message reaches its DLQ within seconds.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import math
@@ -37,7 +38,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -86,13 +87,52 @@ class Invocation:
     duration_ms: float = 0.0
 
 
+class PumpStopped(RuntimeError):
+    """The pump is stopping: no new invocation starts."""
+
+
+class InvocationGate:
+    """Counts running invocations so that a stop waits for them, and not for idle long polls."""
+
+    def __init__(self) -> None:
+        self._running = 0
+        self._closed = False
+        self._changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def enter(self) -> Iterator[None]:
+        with self._changed:
+            if self._closed:
+                raise PumpStopped("the event pump is stopping")
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._running -= 1
+                self._changed.notify_all()
+
+    def close(self, timeout: float) -> bool:
+        """Refuse new invocations; True once the running ones have finished (False on timeout)."""
+        with self._changed:
+            self._closed = True
+            return self._changed.wait_for(lambda: self._running == 0, timeout)
+
+
 class FunctionInvoker:
     """Calls one function's handler the way the Lambda runtime does, and logs the invocation."""
 
-    def __init__(self, function: Function, handler: Callable[[dict, Any], Any], stage: str, region: str = REGION):
+    def __init__(self, function: Function, handler: Callable[[dict, Any], Any], stage: str, region: str = REGION,
+                 gate: InvocationGate | None = None):
         self.function, self.handler, self.stage, self.region = function, handler, stage, region
+        self.gate = gate or InvocationGate()
 
     def invoke(self, event: dict[str, Any], **fields: Any) -> Invocation:
+        """Run the handler once; raises :class:`PumpStopped` (before running it) when the pump stops."""
+        with self.gate.enter():
+            return self._invoke(event, fields)
+
+    def _invoke(self, event: dict[str, Any], fields: dict[str, Any]) -> Invocation:
         context = LambdaContext(self.function, self.stage, self.region)
         request_id = context.aws_request_id
         with invocation_scope(self.function.key, request_id):
@@ -509,11 +549,12 @@ class EventPump:
         self.functions = {key: f for key, f in functions.items() if key in handlers}
         self.sqs = sqs_client(endpoint, region)
         self._stop = threading.Event()
+        self._gate = InvocationGate()
         self._threads: list[threading.Thread] = []
         self.sources: dict[str, SqsEventSource | AsyncEventSource] = {}
         self.clocks: dict[str, ScheduleClock] = {}
         for key, function in self.functions.items():
-            invoker = FunctionInvoker(function, handlers[key], stage, region)
+            invoker = FunctionInvoker(function, handlers[key], stage, region, self._gate)
             trigger = function.trigger
             if isinstance(trigger, SqsTrigger):
                 window = trigger.max_batching_window_seconds
@@ -562,20 +603,21 @@ class EventPump:
             try:
                 source.poll_once(self._stop)
             except Exception:  # noqa: BLE001 - e.g. moto briefly unreachable: keep polling
+                if self._stop.is_set():
+                    return  # stopping: a poll cut short (or refused) is expected
                 log.exception("event source poll failed", extra={"queue": source.queue_name})
                 self._stop.wait(1.0)
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Stop polling and wait for running invocations to finish (up to ``timeout`` seconds)."""
-        self._stop.set()
-        deadline = time.monotonic() + timeout
-        for thread in self._threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        self._threads.clear()
+        """Stop polling and wait for running invocations to finish (up to ``timeout`` seconds).
 
-    @property
-    def running(self) -> bool:
-        return any(thread.is_alive() for thread in self._threads)
+        Threads waiting in a long poll are not waited for (they are daemons and start nothing
+        more); messages they still receive stay on their queue.
+        """
+        self._stop.set()
+        if not self._gate.close(timeout):
+            log.warning("stopped while invocations were still running")
+        self._threads.clear()
 
 
 def app_handlers(app_module: Any, functions: Mapping[str, Function] = FUNCTIONS) -> dict[str, Callable]:

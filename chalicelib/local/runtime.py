@@ -260,7 +260,8 @@ class LocalRuntime:
         try:
             provision_killswitches(self._moto.endpoint)
         except Exception:  # noqa: BLE001 - missing switches read as "not paused" anyway
-            log.warning("could not create the killswitch parameters", exc_info=True)
+            if not self._stopped:  # a stop right after the start cuts this short: not worth a warning
+                log.warning("could not create the killswitch parameters", exc_info=True)
 
     def _start_fake_ai(self) -> None:
         """Start the Anthropic and Gemini stubs of ``tests/fakes`` and point the SDKs at them."""
@@ -282,9 +283,6 @@ class LocalRuntime:
         if self._moto is not None and not self._moto.alive:
             return "the moto server exited: queues and buckets are gone"
         return None
-
-    def fire_schedule(self, function_key: str) -> dict[str, Any]:
-        return self._pump.fire_schedule(function_key)
 
     def stop(self) -> None:
         """Stop in reverse order: pump (letting running invocations finish), API, stubs, moto, database."""

@@ -342,7 +342,6 @@ def test_the_pump_runs_each_sqs_function_with_its_trigger_and_the_queue_redrive(
     assert context.function_name == f"innova-backend-serverless-{stage}-llmClassifierWorker"
     assert context.memory_limit_in_mb == 512
     assert records(handler_app.calls["sqs"][0])[0]["eventSourceARN"] == provisioned.queue_arns["llm_classify"]
-    assert not pump.running
 
 
 def test_an_upload_invokes_the_s3_function_with_an_s3_event(handler_app, moto_endpoint, local_aws, sqs):
@@ -405,6 +404,30 @@ def test_fire_schedule_invokes_the_scheduled_function_with_a_scheduled_event(han
     assert call.resources == [f"arn:aws:events:us-east-1:{ACCOUNT_ID}:rule/"
                               f"innova-backend-serverless-{stage}-alertGenerator"]
     assert call.context.function_name == f"innova-backend-serverless-{stage}-alertGenerator"
+
+
+def test_stopping_waits_for_running_invocations_and_starts_no_new_one(handler_app, sqs, make_queue):
+    from chalicelib.local.event_pump import InvocationGate, PumpStopped
+
+    gate = InvocationGate()
+    queue = make_queue(visibility=30)
+    send(sqs, queue.url, ["slow"])
+    release, entered = threading.Event(), threading.Event()
+    handler_app.behaviour["sqs"] = lambda event: entered.set() or release.wait(30) and None
+    source = SqsEventSource(FunctionInvoker(sqs_function(), handler_app.sqs_handler, "test", gate=gate), sqs,
+                            queue.url, queue.arn, batch_size=10)
+    worker = threading.Thread(target=source.poll_once)
+    worker.start()
+    entered.wait(30)
+    assert gate.close(timeout=0.2) is False  # the invocation is still running
+    release.set()
+    assert gate.close(timeout=30) is True
+    worker.join(30)
+    assert queue_counts(sqs, queue.url) == (0, 0)  # it finished and its batch was deleted
+    send(sqs, queue.url, ["after stop"])
+    with pytest.raises(PumpStopped):
+        source.poll_once()
+    assert len(handler_app.calls["sqs"]) == 1
 
 
 def test_the_schedule_clock_fires_once_per_period():
