@@ -106,3 +106,26 @@ def build_school(db: Database, key: str, *, students: int = 2, topics: int = 2) 
         for i, topic in enumerate(topic_ids)
     ]
     return School(key, school_id, subject_id, unit_id, topic_ids, course_id, teacher, pupils, parent, exercise_ids)
+
+
+def add_alert(db: Database, school: School, *, student: Person | None = None, alert_type: str = "AT_RISK_STUDENT",
+              severity: str = "HIGH", resolved: bool = False, age_minutes: int = 0,
+              topic_id: str | None = None, payload: dict | None = None) -> str:
+    """A teacher alert of the school's course (for its teacher); returns its id."""
+    return db.fetch_value(
+        "INSERT INTO teacher_alerts (teacher_id, course_id, topic_id, student_id, alert_type, severity, payload,"
+        " created_at, resolved_at)"
+        " VALUES (:t, :c, :topic, :s, :type, :sev, CAST(:p AS jsonb), now() - make_interval(mins => :age),"
+        " CASE WHEN :resolved THEN now() END) RETURNING id",
+        {"t": school.teacher.profile_id, "c": school.course_id, "topic": topic_id,
+         "s": student.profile_id if student else None, "type": alert_type, "sev": severity,
+         "p": payload or {}, "age": age_minutes, "resolved": resolved})
+
+
+def set_mastery(db: Database, student_id: str, topic_id: str, p_known: float, *, attempts: int = 3) -> None:
+    """Upsert the BKT record of a student on a topic."""
+    db.execute(
+        "INSERT INTO student_topic_mastery (student_id, topic_id, p_known, attempts_count, last_attempt_at)"
+        " VALUES (:s, :t, :p, :n, now()) ON CONFLICT (student_id, topic_id)"
+        " DO UPDATE SET p_known = EXCLUDED.p_known, attempts_count = EXCLUDED.attempts_count",
+        {"s": student_id, "t": topic_id, "p": p_known, "n": attempts})
