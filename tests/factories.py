@@ -129,3 +129,30 @@ def set_mastery(db: Database, student_id: str, topic_id: str, p_known: float, *,
         " VALUES (:s, :t, :p, :n, now()) ON CONFLICT (student_id, topic_id)"
         " DO UPDATE SET p_known = EXCLUDED.p_known, attempts_count = EXCLUDED.attempts_count",
         {"s": student_id, "t": topic_id, "p": p_known, "n": attempts})
+
+
+def add_guide(db: Database, school: School, key: str, *, status: str = "PUBLISHED", questions: int = 2,
+              published_minutes_ago: int = 0) -> tuple[str, list[str]]:
+    """A guide of the school's course with APPROVED questions; returns (guide id, question ids)."""
+    guide_id = db.fetch_value(
+        "INSERT INTO guides (id, course_id, created_by_teacher_id, title, status, source_pdf_key, question_count,"
+        " published_at) VALUES (:id, :c, :t, :title, CAST(:status AS \"GuideStatus\"), :key, :n,"
+        " CASE WHEN :status = 'PUBLISHED' THEN now() - make_interval(mins => :age) END) RETURNING id",
+        {"id": f"guide-{key}", "c": school.course_id, "t": school.teacher.profile_id, "title": f"Guía {key}",
+         "status": status, "key": f"guides/uploads/{key}.pdf", "n": questions, "age": published_minutes_ago})
+    question_ids = [
+        db.fetch_value(
+            "INSERT INTO guide_questions (id, guide_id, sequence, statement_latex, status)"
+            " VALUES (:id, :g, :n, :s, 'APPROVED') RETURNING id",
+            {"id": f"{guide_id}-q{i}", "g": guide_id, "n": i, "s": f"{i} + {i}"})
+        for i in range(questions)
+    ]
+    return guide_id, question_ids
+
+
+def add_submission(db: Database, guide_id: str, question_id: str, student: Person, *, status: str = "GRADED") -> str:
+    """A guide submission of a student for one question."""
+    return db.fetch_value(
+        "INSERT INTO guide_submissions (guide_id, guide_question_id, student_id, status)"
+        " VALUES (:g, :q, :s, CAST(:status AS \"SubmissionStatus\")) RETURNING id",
+        {"g": guide_id, "q": question_id, "s": student.profile_id, "status": status})
