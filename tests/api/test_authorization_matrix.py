@@ -1,0 +1,225 @@
+"""The authorization matrix of issue #4: every route of the app, as every role (DECISIONS.md §2).
+
+Two schools are built (``build_school(db, "a")`` and ``"b"``); the caller of each role belongs to
+school a (student ``a.students[0]``, teacher ``a.teacher``, parent ``a.parent`` linked to
+``a.students[0]``) or is an admin. Each route's case says which roles may use it and how to build
+a request for an ``OWN`` resource (school a) and a ``FOREIGN`` one (school b). Expected answers:
+
+- no token → 401 (public routes: their own status);
+- a role the route does not admit → 403;
+- an admitted role, own resource → the route's success status (2xx);
+- an admitted role, foreign resource → 404, exactly like an unknown id (admins have no foreign).
+
+Calls go through API Gateway proxy events (``gateway``), the production path.
+``test_every_route_has_a_case`` compares ``app.app.routes`` with :data:`ROUTE_CASES`, so a route
+added without a case (or a case left behind by a removed route) fails the suite.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from chalicelib.store.database import Database
+from tests.factories import Person, School, add_alert, add_person, build_school, set_mastery
+
+ROLES = ("student", "teacher", "parent", "admin")
+ALL_ROLES = ROLES
+OWN, FOREIGN = "own", "foreign"
+NO_TOKEN = "no token"
+
+
+@dataclass
+class World:
+    """The data every case can use: two schools, an admin, and a few extra rows per school."""
+
+    a: School
+    b: School
+    admin: Person
+    alert_ids: dict[str, str] = field(default_factory=dict)  # school key → an open alert of its course
+    invite_codes: dict[str, str] = field(default_factory=dict)  # school key → a join code of its course
+
+    def school(self, scope: str) -> School:
+        return self.a if scope == OWN else self.b
+
+    def caller(self, role: str) -> Person:
+        return {"student": self.a.students[0], "teacher": self.a.teacher, "parent": self.a.parent,
+                "admin": self.admin}[role]
+
+    def pupil(self, scope: str) -> str:
+        """The student a caller of school a reaches: the student himself, his teacher's pupil,
+        the parent's linked child (scope OWN), or their counterpart in school b (FOREIGN)."""
+        return self.school(scope).students[0].profile_id
+
+
+@dataclass(frozen=True)
+class Call:
+    path: str
+    query: dict[str, str] | None = None
+    body: Any = None
+
+
+Builder = Callable[[World, str, str], Call]  # (world, role, scope) → request
+
+
+@dataclass(frozen=True)
+class RouteCase:
+    """How to call one route and what each caller must get."""
+
+    build: Builder
+    roles: tuple[str, ...] = ALL_ROLES  # roles admitted by the route (the others: 403)
+    success: int = 200  # status of an admitted caller on its own resource
+    foreign: bool = True  # whether the route addresses a resource that can be someone else's
+    public: bool = False  # no token needed: every caller gets ``success``
+    needs_aws: bool = False  # the route publishes to SQS or presigns S3 (requests the ``aws`` fixture)
+
+
+def fixed(path: str, query: dict[str, str] | None = None, body: Any = None) -> Builder:
+    return lambda world, role, scope: Call(path, query, body)
+
+
+def build_world(db: Database) -> World:
+    world = World(build_school(db, "a"), build_school(db, "b"), add_person(db, "admin", "admin"))
+    for school in (world.a, world.b):
+        world.alert_ids[school.key] = add_alert(db, school, student=school.students[0])
+        # Mastery for the recommenders (POST /assignments/recommend needs at least one record).
+        set_mastery(db, school.students[0].profile_id, school.topic_ids[0], 0.5)
+        code = f"join-{school.key}"
+        db.execute("INSERT INTO classroom_invites (id, code, course_id, created_by) VALUES (:id, :code, :c, :t)",
+                   {"id": f"invite-{school.key}", "code": code, "c": school.course_id, "t": school.teacher.profile_id})
+        world.invite_codes[school.key] = code
+    return world
+
+
+# -- the table ---------------------------------------------------------------------------------------
+
+STUDENT_TEACHER_ADMIN = ("student", "teacher", "admin")
+TEACHER_ADMIN = ("teacher", "admin")
+
+ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
+    # health, docs (public)
+    ("GET", "/"): RouteCase(fixed("/"), public=True, foreign=False),
+    ("GET", "/health"): RouteCase(fixed("/health"), public=True, foreign=False),
+    ("GET", "/openapi.json"): RouteCase(fixed("/openapi.json"), public=True, foreign=False),
+    ("GET", "/docs"): RouteCase(fixed("/docs"), public=True, foreign=False),
+    ("GET", "/docs/{asset}"): RouteCase(fixed("/docs/swagger-ui.css"), public=True, foreign=False),
+
+    # auth
+    ("GET", "/auth/me"): RouteCase(fixed("/auth/me"), foreign=False),
+
+    # classrooms (api.md §4.7)
+    ("POST", "/classrooms"): RouteCase(fixed("/classrooms", body={"gradeLevel": 5}), roles=("teacher",),
+                                       success=201, foreign=False),
+    ("GET", "/classrooms/mine"): RouteCase(fixed("/classrooms/mine"), foreign=False),
+    ("GET", "/classrooms/student/mine"): RouteCase(fixed("/classrooms/student/mine"), foreign=False),
+    ("GET", "/classrooms/{course_id}"): RouteCase(
+        lambda w, role, scope: Call(f"/classrooms/{w.school(scope).course_id}"), roles=STUDENT_TEACHER_ADMIN),
+    ("POST", "/classrooms/{course_id}/invite"): RouteCase(
+        lambda w, role, scope: Call(f"/classrooms/{w.school(scope).course_id}/invite", body={"maxUses": 3}),
+        roles=("teacher",), success=201),
+    # A join code is a capability, not an owned resource: the student joins school b's course.
+    ("POST", "/classrooms/join"): RouteCase(
+        lambda w, role, scope: Call("/classrooms/join", body={"code": w.invite_codes["b"]}),
+        roles=("student",), success=201, foreign=False),
+    ("DELETE", "/classrooms/{course_id}"): RouteCase(
+        lambda w, role, scope: Call(f"/classrooms/{w.school(scope).course_id}"), roles=TEACHER_ADMIN),
+
+    # assignments (§4.10)
+    ("POST", "/assignments"): RouteCase(
+        lambda w, role, scope: Call("/assignments", body={
+            "courseId": w.school(scope).course_id, "exerciseIds": [w.school(scope).exercise_ids[0]],
+            "title": "Matriz", "reason": "TEACHER_MANUAL"}),
+        roles=("teacher",), success=201),
+    ("POST", "/assignments/recommend"): RouteCase(
+        lambda w, role, scope: Call("/assignments/recommend", query={"studentId": w.pupil(scope)}),
+        roles=("teacher",), success=201),
+    ("GET", "/assignments/student/{student_id}"): RouteCase(
+        lambda w, role, scope: Call(f"/assignments/student/{w.pupil(scope)}")),
+
+    # practice (§4.11)
+    ("POST", "/practice/assign"): RouteCase(
+        lambda w, role, scope: Call("/practice/assign", body={
+            "studentId": w.pupil(scope), "itemIds": [w.school(scope).exercise_ids[0]]}),
+        roles=("teacher",), success=201),
+    ("GET", "/practice/recommend-next"): RouteCase(
+        lambda w, role, scope: Call("/practice/recommend-next", query={"studentId": w.pupil(scope)}),
+        roles=STUDENT_TEACHER_ADMIN),
+
+    # alerts (§4.12)
+    ("GET", "/alerts"): RouteCase(
+        lambda w, role, scope: Call("/alerts", query={"courseId": w.school(scope).course_id}), roles=TEACHER_ADMIN),
+    ("POST", "/alerts"): RouteCase(
+        lambda w, role, scope: Call("/alerts", body={
+            "courseId": w.school(scope).course_id, "teacherId": w.school(scope).teacher.profile_id,
+            "alertType": "STUDENT_DROP"}),
+        roles=TEACHER_ADMIN, success=201),
+    ("PATCH", "/alerts/{alert_id}/resolve"): RouteCase(
+        lambda w, role, scope: Call(f"/alerts/{w.alert_ids[w.school(scope).key]}/resolve"), roles=TEACHER_ADMIN),
+
+    # parent (§4.13)
+    ("GET", "/parent/children"): RouteCase(fixed("/parent/children"), roles=("parent",), foreign=False),
+    ("GET", "/parent/children/{student_id}"): RouteCase(
+        lambda w, role, scope: Call(f"/parent/children/{w.pupil(scope)}"), roles=("parent",)),
+}
+
+
+# -- the tests ---------------------------------------------------------------------------------------
+
+def registered_routes(app) -> set[tuple[str, str]]:
+    return {(method, path) for path, methods in app.routes.items() for method in methods}
+
+
+def test_every_route_has_a_case(app_module):
+    registered = registered_routes(app_module.app)
+    assert sorted(registered - ROUTE_CASES.keys()) == [], "routes without a case in ROUTE_CASES"
+    assert sorted(ROUTE_CASES.keys() - registered) == [], "cases of routes that no longer exist"
+
+
+def expected_statuses(case: RouteCase) -> dict[tuple[str, str], int]:
+    """``(caller, scope) → status`` for every call the matrix makes on one route."""
+    if case.public:
+        return {(who, OWN): case.success for who in (NO_TOKEN, *ROLES)}
+    expected = {(NO_TOKEN, OWN): 401}
+    for role in ROLES:
+        if role not in case.roles:
+            expected[(role, OWN)] = 403
+            continue
+        if case.foreign and role != "admin":
+            expected[(role, FOREIGN)] = 404
+        expected[(role, OWN)] = case.success
+    return expected
+
+
+def _order(call: tuple[str, str]) -> int:
+    """Calls that must change nothing first (401, 403, 404), then the successful ones."""
+    who, scope = call
+    return 0 if who == NO_TOKEN else 1 if scope == FOREIGN else 2
+
+
+@pytest.mark.parametrize("route", sorted(ROUTE_CASES), ids=lambda route: f"{route[0]} {route[1]}")
+def test_route_authorization(route, request, db, gateway, tokens):
+    case = ROUTE_CASES[route]
+    if case.needs_aws:
+        request.getfixturevalue("aws")
+    world = build_world(db)
+    method = route[0]
+    expected = expected_statuses(case)
+    actual: dict[tuple[str, str], int] = {}
+    bodies: dict[tuple[str, str], str] = {}
+    for who, scope in sorted(expected, key=_order):
+        role = case.roles[0] if who == NO_TOKEN else who
+        call = case.build(world, role, scope)
+        if who == NO_TOKEN:
+            headers = {"Content-Type": "application/json"}
+        else:
+            headers = tokens.headers(**world.caller(who).claims)
+        response = gateway.request(method, call.path, headers=headers, query=call.query,
+                                   body=json.dumps(call.body) if call.body is not None else None)
+        actual[(who, scope)] = response.status
+        bodies[(who, scope)] = response.body[:300]
+    mismatches = {call: f"expected {status}, got {actual[call]}: {bodies[call]}"
+                  for call, status in expected.items() if actual[call] != status}
+    assert mismatches == {}
