@@ -1,28 +1,13 @@
 """/alerts: open alerts of a course, manual alerts, resolving (api.md §4.12, DECISIONS.md §2–4)."""
 from __future__ import annotations
 
-import json
 
 import pytest
 
-from tests.factories import add_alert, add_person, build_school
+from tests.factories import add_alert, add_person
 
 ALERT_VIEW_KEYS = {"id", "teacherId", "courseId", "topicId", "studentId", "alertType", "severity", "payload",
                    "createdAt", "resolvedAt"}
-
-
-@pytest.fixture
-def schools(db):
-    return build_school(db, "a"), build_school(db, "b")
-
-
-@pytest.fixture
-def call(gateway, tokens):
-    def _call(method, path, person=None, body=None, query=None):
-        headers = tokens.headers(**person.claims) if person else {"Content-Type": "application/json"}
-        return gateway.request(method, path, headers=headers, query=query,
-                               body=json.dumps(body) if body is not None else None)
-    return _call
 
 
 # -- GET /alerts ----------------------------------------------------------------------------------

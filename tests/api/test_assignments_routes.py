@@ -1,31 +1,16 @@
 """/assignments: creation, the IRT recommender, a student's list (api.md §4.10, DECISIONS.md §2–3)."""
 from __future__ import annotations
 
-import json
 
 import pytest
 
-from tests.factories import add_person, build_school, set_mastery
+from tests.factories import add_person, set_mastery
 
 ASSIGNMENT_ROW_KEYS = {"id", "courseId", "createdByTeacherId", "title", "reason", "kind", "dueAt", "createdAt"}
 EXERCISE_ROW_KEYS = {"id", "topicId", "source", "createdByTeacherId", "content", "language", "irtA", "irtB",
                      "irtCalibratedAt", "status", "createdAt"}
 TOPIC_ROW_KEYS = {"id", "unitId", "subdomainId", "domainId", "code", "name", "description", "bktPL0",
                   "bktPTransit", "bktPSlip", "bktPGuess", "bktCalibratedAt"}
-
-
-@pytest.fixture
-def schools(db):
-    return build_school(db, "a"), build_school(db, "b")
-
-
-@pytest.fixture
-def call(gateway, tokens):
-    def _call(method, path, person=None, body=None, query=None):
-        headers = tokens.headers(**person.claims) if person else {"Content-Type": "application/json"}
-        return gateway.request(method, path, headers=headers, query=query,
-                               body=json.dumps(body) if body is not None else None)
-    return _call
 
 
 def add_exercise(db, exercise_id, topic_id, b, *, a=1.0, status="ACTIVE", content=None):

@@ -8,22 +8,7 @@ import threading
 import pytest
 
 from tests.conftest import ProxyClient
-from tests.factories import add_person, build_school
-
-
-@pytest.fixture
-def schools(db):
-    return build_school(db, "a"), build_school(db, "b")
-
-
-@pytest.fixture
-def call(gateway, tokens):
-    """``call(method, path, person=None, body=None, query=None)`` through the API Gateway path."""
-    def _call(method, path, person=None, body=None, query=None):
-        headers = tokens.headers(**person.claims) if person else {"Content-Type": "application/json"}
-        return gateway.request(method, path, headers=headers, query=query,
-                               body=json.dumps(body) if body is not None else None)
-    return _call
+from tests.factories import add_person
 
 
 COURSE_ROW_KEYS = {"id", "schoolId", "subjectId", "name", "gradeLevel", "letter", "academicYear",

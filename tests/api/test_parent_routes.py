@@ -3,20 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import add_alert, add_guide, add_person, add_submission, build_school, set_mastery
+from tests.factories import add_alert, add_guide, add_person, add_submission, set_mastery
 
 
 @pytest.fixture
-def schools(db):
-    return build_school(db, "a"), build_school(db, "b")
-
-
-@pytest.fixture
-def get(gateway, tokens):
-    def _get(path, person=None):
-        headers = tokens.headers(**person.claims) if person else {}
-        return gateway.get(path, headers=headers)
-    return _get
+def get(call):
+    return lambda path, person=None: call("GET", path, person)
 
 
 def test_children_lists_confirmed_links_only(get, db, schools):

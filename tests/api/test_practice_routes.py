@@ -1,26 +1,11 @@
 """/practice: quick assignment and the next-exercise recommender (api.md §4.11, DECISIONS.md §2–3)."""
 from __future__ import annotations
 
-import json
 import math
 
 import pytest
 
-from tests.factories import add_person, build_school, set_mastery
-
-
-@pytest.fixture
-def schools(db):
-    return build_school(db, "a"), build_school(db, "b")
-
-
-@pytest.fixture
-def call(gateway, tokens):
-    def _call(method, path, person=None, body=None, query=None):
-        headers = tokens.headers(**person.claims) if person else {"Content-Type": "application/json"}
-        return gateway.request(method, path, headers=headers, query=query,
-                               body=json.dumps(body) if body is not None else None)
-    return _call
+from tests.factories import add_person, set_mastery
 
 
 # -- POST /practice/assign -----------------------------------------------------------------------
