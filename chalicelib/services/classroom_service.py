@@ -42,6 +42,7 @@ def create_course(db: Database, principal: Principal, *, name: str | None, grade
     teacher_id = access.require_profile(principal, "Teacher profile")
     subject_code = subject_code or DEFAULT_SUBJECT_CODE
     grade_level = grade_level or DEFAULT_GRADE_LEVEL
+    letter = letter if letter and letter.strip() else None  # clients send "" for "no section"
     context = courses.course_context(db, subject_code=subject_code, teacher_id=teacher_id)
     if context["subject_id"] is None:
         raise errors.NotFound(f'Subject "{subject_code}" not found — run seed first')

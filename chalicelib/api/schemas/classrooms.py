@@ -13,7 +13,7 @@ class CourseCreate(RequestModel):
     name: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=2000)  # accepted, not stored (api.md)
     grade_level: int | None = Field(default=None, ge=1, le=12)
-    letter: str | None = Field(default=None, min_length=1, max_length=10)
+    letter: str | None = Field(default=None, max_length=10)  # blank = no letter
     subject_code: str | None = Field(default=None, min_length=1, max_length=50)
 
 
