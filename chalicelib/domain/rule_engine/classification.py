@@ -43,8 +43,18 @@ class Classification:
 
     @property
     def is_unclassified(self) -> bool:
-        """True when the LLM classifier has to finish the job (classifier_source LLM, status PENDING)."""
+        """True when the LLM classifier has to finish the job."""
         return self.error_tag == ErrorTag.UNCLASSIFIED.value
+
+    @property
+    def classifier_source(self) -> str:
+        """The attempt's ``classifier_source`` (§1.3): ``LLM`` when unclassified, else ``RULE``."""
+        return "LLM" if self.is_unclassified else "RULE"
+
+    @property
+    def attempt_status(self) -> str:
+        """The attempt's ``status`` (§1.3): ``PENDING`` when unclassified, else ``CLASSIFIED``."""
+        return "PENDING" if self.is_unclassified else "CLASSIFIED"
 
 
 def rule_result(tag: ErrorTag, confidence: float, evidence: str) -> Classification:
