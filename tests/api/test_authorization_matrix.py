@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from chalicelib.store.database import Database
+from tests.api.guide_builders import PDF_BYTES, BuiltGuide, add_graded_submission, approved, build_guide
 from tests.factories import Person, School, add_alert, add_person, build_school, set_mastery
 
 ROLES = ("student", "teacher", "parent", "admin")
@@ -41,6 +42,11 @@ class World:
     admin: Person
     alert_ids: dict[str, str] = field(default_factory=dict)  # school key → an open alert of its course
     invite_codes: dict[str, str] = field(default_factory=dict)  # school key → a join code of its course
+    # school key → guides of its course: "review" (REVIEW, one approved question with a solution),
+    # "uploaded" (UPLOADED, its PDF in the bucket when the case has AWS), "published" (PUBLISHED,
+    # one approved question with a graded submission of students[0], see ``submission_ids``).
+    guides: dict[str, dict[str, BuiltGuide]] = field(default_factory=dict)
+    submission_ids: dict[str, str] = field(default_factory=dict)
 
     def school(self, scope: str) -> School:
         return self.a if scope == OWN else self.b
@@ -48,6 +54,12 @@ class World:
     def caller(self, role: str) -> Person:
         return {"student": self.a.students[0], "teacher": self.a.teacher, "parent": self.a.parent,
                 "admin": self.admin}[role]
+
+    def guide(self, scope: str, kind: str) -> BuiltGuide:
+        return self.guides[self.school(scope).key][kind]
+
+    def submission(self, scope: str) -> str:
+        return self.submission_ids[self.school(scope).key]
 
     def pupil(self, scope: str) -> str:
         """The student a caller of school a reaches: the student himself, his teacher's pupil,
@@ -81,9 +93,19 @@ def fixed(path: str, query: dict[str, str] | None = None, body: Any = None) -> B
     return lambda world, role, scope: Call(path, query, body)
 
 
-def build_world(db: Database) -> World:
+def build_world(db: Database, aws: Any = None) -> World:
     world = World(build_school(db, "a"), build_school(db, "b"), add_person(db, "admin", "admin"))
     for school in (world.a, world.b):
+        published = build_guide(db, school, status="PUBLISHED", key=f"{school.key}-published", questions=[approved()])
+        world.guides[school.key] = {
+            "review": build_guide(db, school, status="REVIEW", key=f"{school.key}-review", questions=[approved()]),
+            "uploaded": build_guide(db, school, status="UPLOADED", key=f"{school.key}-uploaded"),
+            "published": published,
+        }
+        world.submission_ids[school.key] = add_graded_submission(db, published, 0, school.students[0].profile_id)
+        if aws is not None:
+            aws.client("s3").put_object(Bucket=aws.bucket_names["guides"], Key=world.guides[school.key]["uploaded"]
+                                        .source_pdf_key, Body=PDF_BYTES, ContentType="application/pdf")
         world.alert_ids[school.key] = add_alert(db, school, student=school.students[0])
         # Mastery for the recommenders (POST /assignments/recommend needs at least one record).
         set_mastery(db, school.students[0].profile_id, school.topic_ids[0], 0.5)
@@ -126,6 +148,75 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
         roles=("student",), success=201, foreign=False),
     ("DELETE", "/classrooms/{course_id}"): RouteCase(
         lambda w, role, scope: Call(f"/classrooms/{w.school(scope).course_id}"), roles=TEACHER_ADMIN),
+
+    # guides, teacher side (§4.8)
+    ("POST", "/guides"): RouteCase(
+        lambda w, role, scope: Call("/guides", body={"courseId": w.school(scope).course_id, "title": "Guía"}),
+        roles=("teacher",), success=201, needs_aws=True),
+    ("GET", "/guides"): RouteCase(
+        lambda w, role, scope: Call("/guides", query={"courseId": w.school(scope).course_id}), roles=("teacher",)),
+    ("GET", "/guides/{guide_id}"): RouteCase(
+        lambda w, role, scope: Call(f"/guides/{w.guide(scope, 'review').id}"), roles=("teacher",)),
+    ("PATCH", "/guides/{guide_id}"): RouteCase(
+        lambda w, role, scope: Call(f"/guides/{w.guide(scope, 'review').id}", body={"title": "Otra"}),
+        roles=("teacher",)),
+    ("DELETE", "/guides/{guide_id}"): RouteCase(
+        lambda w, role, scope: Call(f"/guides/{w.guide(scope, 'review').id}"), roles=("teacher",)),
+    ("POST", "/guides/{guide_id}/ingest"): RouteCase(
+        lambda w, role, scope: Call(f"/guides/{w.guide(scope, 'uploaded').id}/ingest"), roles=("teacher",),
+        success=202, needs_aws=True),
+    ("GET", "/guides/{guide_id}/source-url"): RouteCase(
+        lambda w, role, scope: Call(f"/guides/{w.guide(scope, 'uploaded').id}/source-url"), roles=("teacher",),
+        needs_aws=True),
+    ("PATCH", "/guides/{guide_id}/questions/{question_id}"): RouteCase(
+        lambda w, role, scope: Call(f"/guides/{w.guide(scope, 'review').id}/questions/"
+                                    f"{w.guide(scope, 'review').question_ids[0]}", body={"label": "1.b"}),
+        roles=("teacher",)),
+    ("PATCH", "/guides/{guide_id}/questions/{question_id}/solution"): RouteCase(
+        lambda w, role, scope: Call(
+            f"/guides/{w.guide(scope, 'review').id}/questions/{w.guide(scope, 'review').question_ids[0]}/solution",
+            body={"finalAnswer": "42", "stepsJson": {"final_answer": "42", "points": 1, "steps": [
+                {"idx": 0, "latex": "40 + 2 = 42", "checkpoint": True}]}}),
+        roles=("teacher",)),
+    ("POST", "/guides/{guide_id}/questions/{question_id}/regenerate-solution"): RouteCase(
+        lambda w, role, scope: Call(f"/guides/{w.guide(scope, 'review').id}/questions/"
+                                    f"{w.guide(scope, 'review').question_ids[0]}/regenerate-solution"),
+        roles=("teacher",), success=202, needs_aws=True),
+    ("POST", "/guides/{guide_id}/publish"): RouteCase(
+        lambda w, role, scope: Call(f"/guides/{w.guide(scope, 'review').id}/publish"), roles=("teacher",),
+        success=201),
+    ("GET", "/guides/{guide_id}/results"): RouteCase(
+        lambda w, role, scope: Call(f"/guides/{w.guide(scope, 'published').id}/results"), roles=("teacher",)),
+    ("GET", "/guides/{guide_id}/submissions/{submission_id}"): RouteCase(
+        lambda w, role, scope: Call(f"/guides/{w.guide(scope, 'published').id}/submissions/{w.submission(scope)}"),
+        roles=("teacher",), needs_aws=True),
+    ("PATCH", "/guides/{guide_id}/submissions/{submission_id}/error-tag"): RouteCase(
+        lambda w, role, scope: Call(
+            f"/guides/{w.guide(scope, 'published').id}/submissions/{w.submission(scope)}/error-tag",
+            body={"errorTagCode": None}),
+        roles=("teacher",)),
+
+    # guides, student side (§4.9)
+    ("GET", "/student/guides"): RouteCase(fixed("/student/guides"), roles=("student",), foreign=False),
+    ("GET", "/student/guides/{guide_id}"): RouteCase(
+        lambda w, role, scope: Call(f"/student/guides/{w.guide(scope, 'published').id}"), roles=("student",)),
+    ("POST", "/student/guides/{guide_id}/questions/{question_id}/submissions"): RouteCase(
+        lambda w, role, scope: Call(f"/student/guides/{w.guide(scope, 'published').id}/questions/"
+                                    f"{w.guide(scope, 'published').question_ids[0]}/submissions",
+                                    body={"photoCount": 1}),
+        roles=("student",), success=201, needs_aws=True),
+    ("GET", "/student/guides/{guide_id}/results"): RouteCase(
+        lambda w, role, scope: Call(f"/student/guides/{w.guide(scope, 'published').id}/results"),
+        roles=("student",)),
+    ("GET", "/student/guides/{guide_id}/scan-page-url"): RouteCase(
+        lambda w, role, scope: Call(f"/student/guides/{w.guide(scope, 'published').id}/scan-page-url"),
+        roles=("student",), needs_aws=True),
+    # the submission is already graded: completing it again is the idempotent 202
+    ("POST", "/student/submissions/{submission_id}/complete"): RouteCase(
+        lambda w, role, scope: Call(f"/student/submissions/{w.submission(scope)}/complete"), roles=("student",),
+        success=202, needs_aws=True),
+    ("GET", "/student/submissions/{submission_id}/status"): RouteCase(
+        lambda w, role, scope: Call(f"/student/submissions/{w.submission(scope)}/status"), roles=("student",)),
 
     # assignments (§4.10)
     ("POST", "/assignments"): RouteCase(
@@ -202,9 +293,7 @@ def _order(call: tuple[str, str]) -> int:
 @pytest.mark.parametrize("route", sorted(ROUTE_CASES), ids=lambda route: f"{route[0]} {route[1]}")
 def test_route_authorization(route, request, db, gateway, tokens):
     case = ROUTE_CASES[route]
-    if case.needs_aws:
-        request.getfixturevalue("aws")
-    world = build_world(db)
+    world = build_world(db, request.getfixturevalue("aws") if case.needs_aws else None)
     method = route[0]
     expected = expected_statuses(case)
     actual: dict[tuple[str, str], int] = {}
