@@ -119,7 +119,8 @@ def test_no_active_exercises_is_404(call, db, schools):
 def test_recommend_next_access(call, db, schools):
     school_a, school_b = schools
     pupil = school_a.students[0].profile_id
-    assert call("GET", "/practice/recommend-next", add_person(db, "admin", "root"), query={"studentId": pupil}).status == 200
+    admin = add_person(db, "admin", "root")
+    assert call("GET", "/practice/recommend-next", admin, query={"studentId": pupil}).status == 200
     for outsider in (school_b.teacher, school_a.students[1]):
         response = call("GET", "/practice/recommend-next", outsider, query={"studentId": pupil})
         assert response.status == 404 and response.json["message"] == f"Student {pupil} not found"
