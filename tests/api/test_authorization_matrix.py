@@ -7,7 +7,8 @@ a request for an ``OWN`` resource (school a) and a ``FOREIGN`` one (school b). E
 
 - no token → 401 (public routes: their own status);
 - a role the route does not admit → 403;
-- an admitted role, own resource → the route's success status (2xx);
+- an admitted role, own resource → the route's status (2xx; 503 for the Supabase-backed ``/auth/*``
+  routes, which the tests run without ``SUPABASE_URL``);
 - an admitted role, foreign resource → 404, exactly like an unknown id (admins have no foreign).
 
 Calls go through API Gateway proxy events (``gateway``), the production path.
@@ -25,7 +26,8 @@ import pytest
 
 from chalicelib.store.database import Database
 from tests.api.guide_builders import PDF_BYTES, BuiltGuide, add_graded_submission, approved, build_guide
-from tests.factories import Person, School, add_alert, add_person, build_school, set_mastery
+from tests.factories import Person, School, add_alert, add_error_tag, add_person, build_school, set_mastery
+from tests.test_killswitches import ssm_switches  # noqa: F401 - fixture of the admin status cases
 
 ROLES = ("student", "teacher", "parent", "admin")
 ALL_ROLES = ROLES
@@ -83,18 +85,26 @@ class RouteCase:
 
     build: Builder
     roles: tuple[str, ...] = ALL_ROLES  # roles admitted by the route (the others: 403)
-    success: int = 200  # status of an admitted caller on its own resource
+    status: int = 200  # what an admitted caller gets on its own resource (public: every caller)
     foreign: bool = True  # whether the route addresses a resource that can be someone else's
-    public: bool = False  # no token needed: every caller gets ``success``
-    needs_aws: bool = False  # the route publishes to SQS or presigns S3 (requests the ``aws`` fixture)
+    public: bool = False  # no token needed
+    fixtures: tuple[str, ...] = ()  # extra pytest fixtures the route needs ("aws": queues and buckets)
 
 
 def fixed(path: str, query: dict[str, str] | None = None, body: Any = None) -> Builder:
     return lambda world, role, scope: Call(path, query, body)
 
 
+SPARE_TOPIC = "spare-topic"  # a topic nothing refers to (DELETE /skills/{id})
+ACTIVE_TAG, DRAFT_TAG = "MATRIX_ACTIVE_G4", "MATRIX_DRAFT_G4"
+
+
 def build_world(db: Database, aws: Any = None) -> World:
     world = World(build_school(db, "a"), build_school(db, "b"), add_person(db, "admin", "admin"))
+    db.execute("INSERT INTO topics (id, unit_id, code, name) VALUES (:id, :u, 'SPARE', 'Sin uso')",
+               {"id": SPARE_TOPIC, "u": world.a.unit_id})
+    add_error_tag(db, ACTIVE_TAG)
+    add_error_tag(db, DRAFT_TAG, status="DRAFT")
     for school in (world.a, world.b):
         published = build_guide(db, school, status="PUBLISHED", key=f"{school.key}-published", questions=[approved()])
         world.guides[school.key] = {
@@ -119,6 +129,7 @@ def build_world(db: Database, aws: Any = None) -> World:
 # -- the table ---------------------------------------------------------------------------------------
 
 STUDENT_TEACHER_ADMIN = ("student", "teacher", "admin")
+AWS = ("aws",)
 TEACHER_ADMIN = ("teacher", "admin")
 
 ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
@@ -129,30 +140,87 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("GET", "/docs"): RouteCase(fixed("/docs"), public=True, foreign=False),
     ("GET", "/docs/{asset}"): RouteCase(fixed("/docs/swagger-ui.css"), public=True, foreign=False),
 
-    # auth
+    # auth (§4.2). The tests run without SUPABASE_URL, so the credential routes answer 503
+    # (DECISIONS.md §2) to everyone, and logout to every authenticated role; their success paths
+    # against a local Supabase Auth server are in test_auth_routes.py.
     ("GET", "/auth/me"): RouteCase(fixed("/auth/me"), foreign=False),
+    ("POST", "/auth/logout"): RouteCase(fixed("/auth/logout"), status=503, foreign=False),
+    ("POST", "/auth/register"): RouteCase(
+        fixed("/auth/register", body={"email": "new@example.test", "password": "secreto-123", "role": "student"}),
+        public=True, status=503, foreign=False),
+    ("POST", "/auth/login"): RouteCase(
+        fixed("/auth/login", body={"email": "a@example.test", "password": "secreto-123"}),
+        public=True, status=503, foreign=False),
+    ("POST", "/auth/refresh"): RouteCase(fixed("/auth/refresh", body={"refreshToken": "r"}), public=True,
+                                         status=503, foreign=False),
+    ("POST", "/auth/forgot-password"): RouteCase(fixed("/auth/forgot-password", body={"email": "a@example.test"}),
+                                                 public=True, status=503, foreign=False),
+    ("POST", "/auth/confirm-forgot-password"): RouteCase(
+        fixed("/auth/confirm-forgot-password",
+              body={"email": "a@example.test", "code": "123456", "newPassword": "secreto-456"}),
+        public=True, status=503, foreign=False),
+
+    # skills and items: one shared catalogue, nothing in it belongs to a school (no foreign);
+    # writes need teacher or admin, deleting a skill admin (DECISIONS.md §2)
+    ("GET", "/skills"): RouteCase(fixed("/skills"), foreign=False),
+    ("GET", "/skills/taxonomy"): RouteCase(fixed("/skills/taxonomy"), foreign=False),
+    ("GET", "/skills/error-tags"): RouteCase(fixed("/skills/error-tags"), foreign=False),
+    ("GET", "/skills/{id}"): RouteCase(lambda w, role, scope: Call(f"/skills/{w.a.topic_ids[0]}"), foreign=False),
+    ("GET", "/skills/{id}/prerequisites"): RouteCase(
+        lambda w, role, scope: Call(f"/skills/{w.a.topic_ids[1]}/prerequisites"), foreign=False),
+    ("POST", "/skills"): RouteCase(
+        lambda w, role, scope: Call("/skills", body={"key": f"MX-{role.upper()}", "name": "Matriz",
+                                                     "unitId": w.a.unit_id}),
+        roles=TEACHER_ADMIN, status=201, foreign=False),
+    ("PATCH", "/skills/{id}"): RouteCase(
+        lambda w, role, scope: Call(f"/skills/{w.a.topic_ids[0]}", body={"name": "Renombrado"}),
+        roles=TEACHER_ADMIN, foreign=False),
+    ("DELETE", "/skills/{id}"): RouteCase(lambda w, role, scope: Call(f"/skills/{SPARE_TOPIC}"), roles=("admin",),
+                                          status=204, foreign=False),
+    ("GET", "/items"): RouteCase(fixed("/items"), foreign=False),
+    ("GET", "/items/{id}"): RouteCase(lambda w, role, scope: Call(f"/items/{w.a.exercise_ids[0]}"), foreign=False),
+    ("GET", "/items/{id}/irt"): RouteCase(lambda w, role, scope: Call(f"/items/{w.a.exercise_ids[0]}/irt"),
+                                          foreign=False),
+    ("POST", "/items"): RouteCase(
+        lambda w, role, scope: Call("/items", body={"skillId": w.a.topic_ids[0], "content": {"prompt": "2 + 2"},
+                                                    "irtA": 1.0, "irtB": 0.0}),
+        roles=TEACHER_ADMIN, status=201, foreign=False),
+    ("POST", "/items/generate"): RouteCase(
+        fixed("/items/generate", body={"subdomainCode": "ARITH_SUB", "gradeLevel": 4,
+                                       "targetErrorCodes": [ACTIVE_TAG], "count": 1}),
+        roles=TEACHER_ADMIN, status=202, foreign=False, fixtures=AWS),
+
+    # admin (§4.14)
+    ("GET", "/admin/error-tags"): RouteCase(fixed("/admin/error-tags"), roles=("admin",), foreign=False),
+    ("PATCH", "/admin/error-tags/{code}/status"): RouteCase(
+        fixed(f"/admin/error-tags/{DRAFT_TAG}/status", body={"status": "ACTIVE"}), roles=("admin",), foreign=False),
+    ("GET", "/admin/status"): RouteCase(fixed("/admin/status"), roles=("admin",), foreign=False,
+                                        fixtures=("aws", "ssm_switches")),
+    ("PATCH", "/admin/status/killswitches/{key}"): RouteCase(
+        fixed("/admin/status/killswitches/ocrEnabled", body={"enabled": True}), roles=("admin",), foreign=False,
+        fixtures=("aws", "ssm_switches")),
 
     # classrooms (api.md §4.7)
     ("POST", "/classrooms"): RouteCase(fixed("/classrooms", body={"gradeLevel": 5}), roles=("teacher",),
-                                       success=201, foreign=False),
+                                       status=201, foreign=False),
     ("GET", "/classrooms/mine"): RouteCase(fixed("/classrooms/mine"), foreign=False),
     ("GET", "/classrooms/student/mine"): RouteCase(fixed("/classrooms/student/mine"), foreign=False),
     ("GET", "/classrooms/{course_id}"): RouteCase(
         lambda w, role, scope: Call(f"/classrooms/{w.school(scope).course_id}"), roles=STUDENT_TEACHER_ADMIN),
     ("POST", "/classrooms/{course_id}/invite"): RouteCase(
         lambda w, role, scope: Call(f"/classrooms/{w.school(scope).course_id}/invite", body={"maxUses": 3}),
-        roles=("teacher",), success=201),
+        roles=("teacher",), status=201),
     # A join code is a capability, not an owned resource: the student joins school b's course.
     ("POST", "/classrooms/join"): RouteCase(
         lambda w, role, scope: Call("/classrooms/join", body={"code": w.invite_codes["b"]}),
-        roles=("student",), success=201, foreign=False),
+        roles=("student",), status=201, foreign=False),
     ("DELETE", "/classrooms/{course_id}"): RouteCase(
         lambda w, role, scope: Call(f"/classrooms/{w.school(scope).course_id}"), roles=TEACHER_ADMIN),
 
     # guides, teacher side (§4.8)
     ("POST", "/guides"): RouteCase(
         lambda w, role, scope: Call("/guides", body={"courseId": w.school(scope).course_id, "title": "Guía"}),
-        roles=("teacher",), success=201, needs_aws=True),
+        roles=("teacher",), status=201, fixtures=AWS),
     ("GET", "/guides"): RouteCase(
         lambda w, role, scope: Call("/guides", query={"courseId": w.school(scope).course_id}), roles=("teacher",)),
     ("GET", "/guides/{guide_id}"): RouteCase(
@@ -164,10 +232,10 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
         lambda w, role, scope: Call(f"/guides/{w.guide(scope, 'review').id}"), roles=("teacher",)),
     ("POST", "/guides/{guide_id}/ingest"): RouteCase(
         lambda w, role, scope: Call(f"/guides/{w.guide(scope, 'uploaded').id}/ingest"), roles=("teacher",),
-        success=202, needs_aws=True),
+        status=202, fixtures=AWS),
     ("GET", "/guides/{guide_id}/source-url"): RouteCase(
         lambda w, role, scope: Call(f"/guides/{w.guide(scope, 'uploaded').id}/source-url"), roles=("teacher",),
-        needs_aws=True),
+        fixtures=AWS),
     ("PATCH", "/guides/{guide_id}/questions/{question_id}"): RouteCase(
         lambda w, role, scope: Call(f"/guides/{w.guide(scope, 'review').id}/questions/"
                                     f"{w.guide(scope, 'review').question_ids[0]}", body={"label": "1.b"}),
@@ -181,15 +249,15 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("POST", "/guides/{guide_id}/questions/{question_id}/regenerate-solution"): RouteCase(
         lambda w, role, scope: Call(f"/guides/{w.guide(scope, 'review').id}/questions/"
                                     f"{w.guide(scope, 'review').question_ids[0]}/regenerate-solution"),
-        roles=("teacher",), success=202, needs_aws=True),
+        roles=("teacher",), status=202, fixtures=AWS),
     ("POST", "/guides/{guide_id}/publish"): RouteCase(
         lambda w, role, scope: Call(f"/guides/{w.guide(scope, 'review').id}/publish"), roles=("teacher",),
-        success=201),
+        status=201),
     ("GET", "/guides/{guide_id}/results"): RouteCase(
         lambda w, role, scope: Call(f"/guides/{w.guide(scope, 'published').id}/results"), roles=("teacher",)),
     ("GET", "/guides/{guide_id}/submissions/{submission_id}"): RouteCase(
         lambda w, role, scope: Call(f"/guides/{w.guide(scope, 'published').id}/submissions/{w.submission(scope)}"),
-        roles=("teacher",), needs_aws=True),
+        roles=("teacher",), fixtures=AWS),
     ("PATCH", "/guides/{guide_id}/submissions/{submission_id}/error-tag"): RouteCase(
         lambda w, role, scope: Call(
             f"/guides/{w.guide(scope, 'published').id}/submissions/{w.submission(scope)}/error-tag",
@@ -204,17 +272,17 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
         lambda w, role, scope: Call(f"/student/guides/{w.guide(scope, 'published').id}/questions/"
                                     f"{w.guide(scope, 'published').question_ids[0]}/submissions",
                                     body={"photoCount": 1}),
-        roles=("student",), success=201, needs_aws=True),
+        roles=("student",), status=201, fixtures=AWS),
     ("GET", "/student/guides/{guide_id}/results"): RouteCase(
         lambda w, role, scope: Call(f"/student/guides/{w.guide(scope, 'published').id}/results"),
         roles=("student",)),
     ("GET", "/student/guides/{guide_id}/scan-page-url"): RouteCase(
         lambda w, role, scope: Call(f"/student/guides/{w.guide(scope, 'published').id}/scan-page-url"),
-        roles=("student",), needs_aws=True),
+        roles=("student",), fixtures=AWS),
     # the submission is already graded: completing it again is the idempotent 202
     ("POST", "/student/submissions/{submission_id}/complete"): RouteCase(
         lambda w, role, scope: Call(f"/student/submissions/{w.submission(scope)}/complete"), roles=("student",),
-        success=202, needs_aws=True),
+        status=202, fixtures=AWS),
     ("GET", "/student/submissions/{submission_id}/status"): RouteCase(
         lambda w, role, scope: Call(f"/student/submissions/{w.submission(scope)}/status"), roles=("student",)),
 
@@ -223,10 +291,10 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
         lambda w, role, scope: Call("/assignments", body={
             "courseId": w.school(scope).course_id, "exerciseIds": [w.school(scope).exercise_ids[0]],
             "title": "Matriz", "reason": "TEACHER_MANUAL"}),
-        roles=("teacher",), success=201),
+        roles=("teacher",), status=201),
     ("POST", "/assignments/recommend"): RouteCase(
         lambda w, role, scope: Call("/assignments/recommend", query={"studentId": w.pupil(scope)}),
-        roles=("teacher",), success=201),
+        roles=("teacher",), status=201),
     ("GET", "/assignments/student/{student_id}"): RouteCase(
         lambda w, role, scope: Call(f"/assignments/student/{w.pupil(scope)}")),
 
@@ -234,7 +302,7 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("POST", "/practice/assign"): RouteCase(
         lambda w, role, scope: Call("/practice/assign", body={
             "studentId": w.pupil(scope), "itemIds": [w.school(scope).exercise_ids[0]]}),
-        roles=("teacher",), success=201),
+        roles=("teacher",), status=201),
     ("GET", "/practice/recommend-next"): RouteCase(
         lambda w, role, scope: Call("/practice/recommend-next", query={"studentId": w.pupil(scope)}),
         roles=STUDENT_TEACHER_ADMIN),
@@ -246,7 +314,7 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
         lambda w, role, scope: Call("/alerts", body={
             "courseId": w.school(scope).course_id, "teacherId": w.school(scope).teacher.profile_id,
             "alertType": "STUDENT_DROP"}),
-        roles=TEACHER_ADMIN, success=201),
+        roles=TEACHER_ADMIN, status=201),
     ("PATCH", "/alerts/{alert_id}/resolve"): RouteCase(
         lambda w, role, scope: Call(f"/alerts/{w.alert_ids[w.school(scope).key]}/resolve"), roles=TEACHER_ADMIN),
 
@@ -272,7 +340,7 @@ def test_every_route_has_a_case(app_module):
 def expected_statuses(case: RouteCase) -> dict[tuple[str, str], int]:
     """``(caller, scope) → status`` for every call the matrix makes on one route."""
     if case.public:
-        return {(who, OWN): case.success for who in (NO_TOKEN, *ROLES)}
+        return {(who, OWN): case.status for who in (NO_TOKEN, *ROLES)}
     expected = {(NO_TOKEN, OWN): 401}
     for role in ROLES:
         if role not in case.roles:
@@ -280,7 +348,7 @@ def expected_statuses(case: RouteCase) -> dict[tuple[str, str], int]:
             continue
         if case.foreign and role != "admin":
             expected[(role, FOREIGN)] = 404
-        expected[(role, OWN)] = case.success
+        expected[(role, OWN)] = case.status
     return expected
 
 
@@ -293,7 +361,8 @@ def _order(call: tuple[str, str]) -> int:
 @pytest.mark.parametrize("route", sorted(ROUTE_CASES), ids=lambda route: f"{route[0]} {route[1]}")
 def test_route_authorization(route, request, db, gateway, tokens):
     case = ROUTE_CASES[route]
-    world = build_world(db, request.getfixturevalue("aws") if case.needs_aws else None)
+    extras = {name: request.getfixturevalue(name) for name in case.fixtures}
+    world = build_world(db, extras.get("aws"))
     method = route[0]
     expected = expected_statuses(case)
     actual: dict[tuple[str, str], int] = {}
