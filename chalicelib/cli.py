@@ -5,6 +5,8 @@
 - ``migrate``  apply pending SQL migrations to DATABASE_URL (or the embedded server)
 - ``seed``     load the demo data (idempotent) and print demo tokens
 - ``tokens``   print demo tokens signed with SUPABASE_JWT_SECRET
+- ``archive-telemetry [--all]``  move attempt telemetry older than TELEMETRY_ARCHIVE_AFTER_DAYS to
+               S3_RAW_EVENTS_BUCKET: one bounded pass (TELEMETRY_ARCHIVE_BATCH), or until none is left
 """
 from __future__ import annotations
 
@@ -70,6 +72,29 @@ def cmd_tokens(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_archive_telemetry(args: argparse.Namespace) -> int:
+    from chalicelib import dependencies
+    from chalicelib.services.telemetry_service import archive_attempt_events
+    from chalicelib.settings import get_settings
+
+    server = None if os.environ.get("MONGODB_URI") else _ensure_database_url()
+    get_settings.cache_clear()
+    settings = get_settings()
+    bucket = settings.required("S3_RAW_EVENTS_BUCKET")
+    store, storage = dependencies.document_store(), dependencies.object_storage()
+    total = failed = 0
+    while True:
+        report = archive_attempt_events(store, storage, bucket, after_days=settings.telemetry_archive_after_days,
+                                        limit=settings.telemetry_archive_batch)
+        total, failed = total + report.count, failed + report.failed
+        if not args.all or report.count == 0:
+            break
+    print(f"archived {total} telemetry document(s) to s3://{bucket}/attempt_events/"
+          + (f" ({failed} failed, left for the next run)" if failed else ""))
+    del server
+    return 1 if failed else 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from chalicelib.local.runtime import run_local
 
@@ -90,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply SQL migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("seed", help="load demo data and print demo tokens").set_defaults(func=cmd_seed)
     sub.add_parser("tokens", help="print demo tokens").set_defaults(func=cmd_tokens)
+    archive = sub.add_parser("archive-telemetry", help="archive old attempt telemetry to S3")
+    archive.add_argument("--all", action="store_true", help="repeat bounded passes until none is left")
+    archive.set_defaults(func=cmd_archive_telemetry)
     args = parser.parse_args(argv)
     return args.func(args)
 
