@@ -7,6 +7,7 @@
 - ``tokens``   print demo tokens signed with SUPABASE_JWT_SECRET
 - ``archive-telemetry [--all]``  move attempt telemetry older than TELEMETRY_ARCHIVE_AFTER_DAYS to
                S3_RAW_EVENTS_BUCKET: one bounded pass (TELEMETRY_ARCHIVE_BATCH), or until none is left
+- ``fire-alerts`` run the hourly teacher alert generator once and print the alerts it raised
 """
 from __future__ import annotations
 
@@ -95,6 +96,26 @@ def cmd_archive_telemetry(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_fire_alerts(args: argparse.Namespace) -> int:
+    from chalicelib.services.alert_generation import generate_alerts
+
+    server = _ensure_database_url()
+    db = _database()
+    try:
+        report = generate_alerts(db)
+    finally:
+        db.close()
+    for alert in report.inserted:
+        subject = alert["student_id"] or alert["topic_id"] or "-"
+        print(f"{alert['alert_type']:24s} {alert['severity']:4s} course={alert['course_id']}"
+              f" teacher={alert['teacher_id']} subject={subject} ref={alert['dedup_ref']}")
+    by_type = ", ".join(f"{kind} {count}" for kind, count in report.by_type.items()) or "none"
+    print(f"{len(report.inserted)} alert(s) raised ({by_type}); {report.candidates - len(report.inserted)}"
+          f" already raised today; {report.courses} course(s) scanned")
+    del server
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from chalicelib.local.runtime import run_local
 
@@ -118,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     archive = sub.add_parser("archive-telemetry", help="archive old attempt telemetry to S3")
     archive.add_argument("--all", action="store_true", help="repeat bounded passes until none is left")
     archive.set_defaults(func=cmd_archive_telemetry)
+    sub.add_parser("fire-alerts", help="run the alert generator once").set_defaults(func=cmd_fire_alerts)
     args = parser.parse_args(argv)
     return args.func(args)
 
