@@ -110,8 +110,8 @@ def cmd_fire_alerts(args: argparse.Namespace) -> int:
         print(f"{alert['alert_type']:24s} {alert['severity']:4s} course={alert['course_id']}"
               f" teacher={alert['teacher_id']} subject={subject} ref={alert['dedup_ref']}")
     by_type = ", ".join(f"{kind} {count}" for kind, count in report.by_type.items()) or "none"
-    print(f"{len(report.inserted)} alert(s) raised ({by_type}); {report.candidates - len(report.inserted)}"
-          f" already raised today; {report.courses} course(s) scanned")
+    print(f"{len(report.inserted)} alert(s) raised ({by_type}); {report.deduplicated} already raised today;"
+          f" {report.courses} course(s) scanned")
     del server
     return 0
 

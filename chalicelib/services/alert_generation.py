@@ -22,16 +22,22 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class AlertRunReport:
-    courses: int = 0
-    candidates: int = 0  # alerts the rules raised (before deduplication)
-    inserted: list[dict[str, Any]] = field(default_factory=list)  # rows new today
+    courses: int = 0  # live courses with a teacher
+    candidates: int = 0  # alerts the rules raised that did not exist yet today
+    inserted: list[dict[str, Any]] = field(default_factory=list)  # rows this run inserted
+    already_raised: int = 0  # alerts that fire again but exist today already (deduplicated)
 
     @property
     def by_type(self) -> dict[str, int]:
         return dict(sorted(Counter(row["alert_type"] for row in self.inserted).items()))
 
+    @property
+    def deduplicated(self) -> int:
+        """Alerts not inserted because they exist today (found before the insert, or by a race)."""
+        return self.already_raised + self.candidates - len(self.inserted)
+
     def summary(self) -> dict[str, Any]:
-        return {"courses": self.courses, "candidates": self.candidates, "inserted": len(self.inserted),
+        return {"courses": self.courses, "inserted": len(self.inserted), "deduplicated": self.deduplicated,
                 "by_type": self.by_type}
 
 
@@ -76,7 +82,7 @@ def generate_alerts(db: Database, *, now: datetime | None = None,
     now = now or datetime.now(timezone.utc)
     facts = alerts_generation.load_candidates(db, thresholds, now)
     drafts = [draft for draft in (draft_alert(c, now, thresholds) for c in facts.candidates) if draft is not None]
-    report = AlertRunReport(courses=facts.courses, candidates=len(drafts),
+    report = AlertRunReport(courses=facts.courses, candidates=len(drafts), already_raised=facts.already_raised,
                             inserted=alerts_generation.insert_alerts(db, drafts))
     log.info("alert run finished", extra=report.summary())
     return report

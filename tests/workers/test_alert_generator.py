@@ -264,7 +264,8 @@ def test_repeated_runs_raise_each_alert_once_per_day_resolved_or_not(db, school)
     db.execute("INSERT INTO teacher_alerts (teacher_id, course_id, alert_type, payload)"
                " VALUES (:t, :c, 'STUDENT_DROP', '{}')", {"t": school.teacher.profile_id, "c": school.course_id})
     second = generate_alerts(db)
-    assert second.inserted == [] and second.candidates == first.candidates
+    assert second.inserted == [] and second.candidates == 0  # found as raised before shipping them
+    assert second.already_raised == first.candidates == 6
     assert len(alerts(db)) == count + 1  # only the manual alert was added
 
     # Tomorrow (UTC) the same situation raises the alerts again.
@@ -328,7 +329,7 @@ SCHEDULED_EVENT = {"version": "0", "id": "e-1", "detail-type": "Scheduled Event"
 def test_scheduled_handler_runs_the_generator(lambda_client, db, school):
     event = SCHEDULED_EVENT
     result = lambda_client.invoke("alertGenerator", event).payload
-    assert result == {"courses": 1, "candidates": 4, "inserted": 4, "by_type": {"STUDENT_DROP": 4}}
+    assert result == {"courses": 1, "inserted": 4, "deduplicated": 0, "by_type": {"STUDENT_DROP": 4}}
     assert len(alerts(db, "STUDENT_DROP")) == 4
     assert lambda_client.invoke("alertGenerator", event).payload["inserted"] == 0
 
@@ -365,3 +366,22 @@ def test_cold_start_imports_no_ai_sdk_mongodb_or_boto3(database_url, school):
     output = json.loads(done.stdout.strip().splitlines()[-1])
     assert output["result"]["inserted"] == 4
     assert output["heavy"] == []
+
+
+def test_every_alert_type_is_recognised_as_raised_on_the_next_run(db, school):
+    """The query's own dedup refs (used to skip alerts raised today) match the rules' refs."""
+    s0, s1, s2, s3 = students(school)
+    t0, t1, _ = school.topic_ids
+    for student in (s0, s1):
+        set_mastery(db, student, t0, 0.1), set_mastery(db, student, t1, 0.1)
+    guide, [question] = add_guide(db, school)
+    borrow = add_tag(db, "BORROW_OMITTED")
+    for n, student in enumerate(students(school)):
+        add_submission(db, guide, question, student, override=borrow if n < 2 else None)
+
+    first = generate_alerts(db)
+    assert set(first.by_type) == {"AT_RISK_STUDENT", "STUDENT_DROP", "UNIT_OFF_TRACK", "COMMON_ERROR_IN_TOPIC",
+                                  "GUIDE_GRADING_COMPLETE", "GUIDE_COMMON_ERROR"}
+    second = generate_alerts(db)
+    assert second.candidates == 0 and second.inserted == []
+    assert second.already_raised == len(first.inserted)
