@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import time
 
-DEMO_ACCOUNTS: dict[str, dict[str, str]] = {
-    "teacher": {"sub": "demo-teacher", "email": "profesora@demo.superprofes.app", "name": "Profesora Demo"},
-    "student": {"sub": "demo-student-1", "email": "alumno1@demo.superprofes.app", "name": "Alumno Uno"},
-    "parent": {"sub": "demo-parent", "email": "apoderado@demo.superprofes.app", "name": "Apoderado Demo"},
-    "admin": {"sub": "demo-admin", "email": "admin@demo.superprofes.app", "name": "Admin Demo"},
-}
+def _first_account_per_role() -> dict[str, dict[str, str]]:
+    from chalicelib.store.demo_seed import ACCOUNTS
+
+    accounts: dict[str, dict[str, str]] = {}
+    for account in ACCOUNTS:
+        accounts.setdefault(account.role, {"sub": account.subject, "email": account.email,
+                                           "name": account.name})
+    return accounts
 
 
 def mint_token(secret: str, *, role: str, sub: str, email: str, name: str | None = None,
@@ -32,4 +34,4 @@ def mint_token(secret: str, *, role: str, sub: str, email: str, name: str | None
 def demo_tokens(secret: str, ttl_seconds: int = 12 * 3600) -> dict[str, str]:
     """One token per role, for the seeded demo accounts."""
     return {role: mint_token(secret, role=role, ttl_seconds=ttl_seconds, **account)
-            for role, account in DEMO_ACCOUNTS.items()}
+            for role, account in _first_account_per_role().items()}
