@@ -30,7 +30,7 @@ WITH lead_teacher AS (
     FROM course_teachers ct
     ORDER BY ct.course_id, (ct.role = 'LEAD') DESC, ct.added_at, ct.teacher_id
 ),
-scope AS (
+scope AS NOT MATERIALIZED (
     SELECT c.id AS course_id, c.subject_id, lt.teacher_id
     FROM courses c JOIN lead_teacher lt ON lt.course_id = c.id
     WHERE c.archived_at IS NULL
