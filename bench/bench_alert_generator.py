@@ -20,10 +20,11 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
+
+from bench.scratch_database import scratch_database  # noqa: E402
 
 DATA_STATEMENTS = [
     "INSERT INTO organizations (id, name) VALUES ('bench-org', 'Bench')",
@@ -69,29 +70,6 @@ DATA_STATEMENTS = [
     "        (ARRAY['tag-borrow', 'tag-carry', 'tag-correct', NULL])[1 + floor(random() * 4)::int]"
     " FROM generate_series(0, :students - 1) s CROSS JOIN generate_series(0, 4) q",
 ]
-
-
-def scratch_database(name: str):
-    """A freshly migrated database ``name`` (dropped first): its URL and the server handle."""
-    from chalicelib.store.database import Database
-    from chalicelib.store.migrate import apply_migrations
-
-    server, base = None, os.environ.get("DATABASE_URL")
-    if not base:
-        from chalicelib.local.embedded_postgres import start_embedded_postgres
-
-        server = start_embedded_postgres()
-        base = server.get_uri("postgres")
-    admin = Database.from_url(base)
-    admin.execute_script(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.execute_script(f'CREATE DATABASE "{name}"')
-    admin.close()
-    parts = urlsplit(base)
-    url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-    db = Database.from_url(url)
-    apply_migrations(db)
-    db.close()
-    return url, server
 
 
 def build_data(url: str, courses: int, students: int, topics: int) -> float:

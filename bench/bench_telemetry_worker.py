@@ -17,33 +17,10 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-
-def scratch_database_url(name: str) -> tuple[str, object]:
-    """A freshly migrated database ``name`` (dropped first) and the server handle to keep alive."""
-    from chalicelib.store.database import Database
-    from chalicelib.store.migrate import apply_migrations
-
-    server = None
-    base = os.environ.get("DATABASE_URL")
-    if not base:
-        from chalicelib.local.embedded_postgres import start_embedded_postgres
-
-        server = start_embedded_postgres()
-        base = server.get_uri("postgres")
-    admin = Database.from_url(base)
-    admin.execute_script(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.execute_script(f'CREATE DATABASE "{name}"')
-    admin.close()
-    parts = urlsplit(base)
-    url = urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-    db = Database.from_url(url)
-    apply_migrations(db)
-    db.close()
-    return url, server
+from bench.scratch_database import scratch_database  # noqa: E402
 
 
 def make_event(batch: int, events_per_attempt: int) -> dict:
@@ -74,7 +51,7 @@ def main() -> int:
     parser.add_argument("--mongomock", action="store_true", help="MongoDB adapter over mongomock instead")
     args = parser.parse_args()
 
-    url, server = scratch_database_url("innova_bench_telemetry")
+    url, server = scratch_database("innova_bench_telemetry")
     os.environ["DATABASE_URL"] = url
     os.environ["LOG_LEVEL"] = "warning"  # one info line per record would dominate the timing
     os.environ.pop("S3_RAW_EVENTS_BUCKET", None)
