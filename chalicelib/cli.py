@@ -115,6 +115,8 @@ def cmd_fire_alerts(args: argparse.Namespace) -> int:
           f" {report.courses} course(s) scanned")
     del server
     return 0
+
+
 def cmd_import_catalog(args: argparse.Namespace) -> int:
     """Import an error catalogue file with a progress bar; malformed lines are listed, not fatal."""
     import time
