@@ -1,12 +1,16 @@
-"""SQL of the hourly alert generator (workers.md §5): set-based, two statements per run whatever the
-number of courses, students, topics or guides.
+"""SQL of the hourly alert generator (workers.md §5): set-based, at most two statements per run
+whatever the number of courses, students, topics or guides.
 
 1. :func:`load_candidates` — one ``SELECT`` computing, for every live course at once, the facts of
    every alert that may fire (thresholds from ``chalicelib/domain/alert_rules.py`` as parameters),
-   returned as a single JSON array;
+   returned as a single JSON array. Candidates already raised today are only counted (a probe of
+   ``teacher_alerts_dedup_key``), so hourly runs ship just what is new;
 2. :func:`insert_alerts` — one ``INSERT … SELECT FROM jsonb_to_recordset … ON CONFLICT DO NOTHING``
-   of the alerts the rules decided on; the unique index ``teacher_alerts_dedup_key`` drops those
-   already raised today (UTC), also under concurrent runs.
+   of the alerts the rules decided on (skipped when there are none); the unique index
+   ``teacher_alerts_dedup_key`` drops any raised meanwhile (UTC day), also under concurrent runs.
+
+The course, roster and topic CTEs are ``NOT MATERIALIZED``: inlined, the planner keeps the tables'
+statistics and hashes the 200,000-row mastery join instead of probing an index per student.
 
 Scoping (DECISIONS.md §4): a course's teacher is its LEAD teacher, else the earliest-added one
 (courses without a teacher raise none of the per-course alerts); its students are the ACTIVE
