@@ -261,8 +261,7 @@ def attempt_detail(db: Database, storage: ObjectStorage, principal: Principal, a
     Without a submissions bucket configured the photo URL list is empty (api.md §1.10).
     """
     row = _visible_attempt(db, principal, attempt_store.find_attempt_detail(db, attempt_id), attempt_id)
-    steps = row["steps"]
-    steps = json.loads(steps) if isinstance(steps, str) else steps
+    steps = row["steps"]  # pg8000 decodes json values
     submission = None
     if row["submission_id"] is not None:
         urls = [storage.presign_get(submissions_bucket, key, ttl_seconds=DETAIL_PHOTO_URL_TTL_SECONDS)
@@ -399,8 +398,6 @@ def reclassify_attempt(db: Database, attempt_id: str, *, steps: Sequence[str], s
 
 
 def _content_expected_answer(content: Any) -> float:
-    if isinstance(content, str):
-        content = json.loads(content)
     value = content.get("expectedAnswer") if isinstance(content, dict) else None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
