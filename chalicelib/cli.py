@@ -5,6 +5,7 @@
 - ``migrate``  apply pending SQL migrations to DATABASE_URL (or the embedded server)
 - ``seed``     load the demo data (idempotent) and print demo tokens
 - ``tokens``   print demo tokens signed with SUPABASE_JWT_SECRET
+- ``republish-outbox [--limit N]``  send the attempt messages a failed publish left in the outbox
 """
 from __future__ import annotations
 
@@ -79,6 +80,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_local(port=args.port, host=args.host)
 
 
+def cmd_republish_outbox(args: argparse.Namespace) -> int:
+    """Re-send the outbox rows whose lease ran out (same body and ids as the first send)."""
+    from chalicelib import dependencies
+    from chalicelib.services.attempt_publishing import republish_due
+
+    report = republish_due(dependencies.database(), dependencies.publisher(), limit=args.limit)
+    print(f"{report.published} message(s) published, {report.failed} still failing")
+    return 1 if report.failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="innova", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -90,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply SQL migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("seed", help="load demo data and print demo tokens").set_defaults(func=cmd_seed)
     sub.add_parser("tokens", help="print demo tokens").set_defaults(func=cmd_tokens)
+    republish = sub.add_parser("republish-outbox", help="re-send attempt messages left in the outbox")
+    republish.add_argument("--limit", type=int, default=500, help="rows per run (default 500)")
+    republish.set_defaults(func=cmd_republish_outbox)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -104,7 +104,7 @@ def verdict_candidates(record: dict[str, Any]) -> list[tuple[str, str, bool, flo
 
 
 def _number_text(value: float | None) -> str:
-    return "" if value is None else canonical_text(value)
+    return "" if value is None else canonical_text(float(value))
 
 
 def submit_attempt(db: Database, publisher: SqsPublisher, principal: Principal, submission: AttemptCreate,
