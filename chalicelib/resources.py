@@ -268,6 +268,13 @@ KILLSWITCH_PARAMETERS: tuple[str, ...] = (
     "/innova/guides/grading_cheap_mode",
 )
 
+KILLSWITCH_SETTINGS: dict[str, str] = {
+    "SSM_LLM_PAUSED_PARAM": "/innova/llm/paused",
+    "SSM_OCR_PAUSED_PARAM": "/innova/ocr/paused",
+}
+"""The settings that name a killswitch parameter, with the parameter each deployment points them at
+(infra.md §7.1); the functions' IAM grants are scoped to exactly these names."""
+
 API_DOMAIN_NAME = "api.superprofes.app"
 API_BINARY_MEDIA_TYPES: tuple[str, ...] = ("multipart/form-data", "image/*")
 

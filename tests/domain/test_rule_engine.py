@@ -133,6 +133,7 @@ RULE_CASES = [
     ("INT_SUB", attempt(2, 8, step="5 - 3"), T.INT_SUB_AS_ADD_SIGN_ERROR_G7, 0.85),
     ("INT_SUB", attempt(-8, 2, step="-3 - 5"), T.INT_SUB_AS_ADD_SIGN_ERROR_G7, 0.85),
     ("INT_SUB", attempt(2, 3, step="5 - 3"), T.UNCLASSIFIED, 0.0),
+    ("INT_SUB", attempt(8, 2, step="5 + (-3)"), T.UNCLASSIFIED, 0.0),  # "+" is not INT_SUB's operator
     ("INT_MUL", attempt(24, -24, step="(-4) × (-6)"), T.INT_SIGN_NEG_TIMES_NEG_IS_NEG_G7, 0.90),
     ("INT_MUL", attempt(-24, 24, step="(-4) × 6"), T.INT_SIGN_NEG_TIMES_POS_IS_POS_G7, 0.90),
     ("INT_MUL", attempt(-24, 24, 4, -6), T.INT_SIGN_NEG_TIMES_POS_IS_POS_G7, 0.90),
@@ -143,6 +144,8 @@ RULE_CASES = [
     ("DEC_ADD", attempt(3.75, 1.5, 2.5, 1.25), T.UNCLASSIFIED, 0.0),  # operand fields are ignored
     ("DEC_SUB", attempt(3.75, 5.1, step="5,25 - 1,5"), T.DEC_SUB_MISALIGNED_POINTS_G5, 0.90),
     ("DEC_SUB", attempt(3.75, 5.1, step="5.25-1.5"), T.DEC_SUB_MISALIGNED_POINTS_G5, 0.90),
+    ("DEC_SUB", attempt(6.75, 5.1, step="5,25 + 1,5"), T.UNCLASSIFIED, 0.0),  # each strategy its operator
+    ("DEC_ADD", attempt(3.75, 6.75, step="5,25 - 1,5"), T.UNCLASSIFIED, 0.0),
     ("DEC_MUL", attempt(5, 0.05, step="0,5 x 10"), T.DEC_MUL_BY_POWER_TEN_POINT_WRONG_DIRECTION_G6, 0.88),
     ("DEC_MUL", attempt(7.5, 75, step="2,5 * 3"), T.DEC_MUL_POINT_PLACEMENT_ERROR_G6, 0.90),
     ("DEC_MUL", attempt(7.5, 0, step="2,5 * 3"), T.UNCLASSIFIED, 0.0),  # S ≈ 0
@@ -270,6 +273,14 @@ def test_absent_and_null_operands_mean_the_same():
     with_nulls = attempt(65, 55, 38, None)
     without = {key: value for key, value in with_nulls.items() if value is not None}
     assert classify(with_nulls, "ARITH_ADD") == classify(without, "ARITH_ADD")
+
+
+def test_attempt_source_and_status_derive_from_the_tag():
+    classified = classify(attempt(65, 55, 38, 27), "ARITH_ADD")
+    correct = classify(attempt(65, 65, 38, 27), "ARITH_ADD")
+    pending = classify(attempt(65, 99, 38, 27), "ARITH_ADD")
+    assert [(r.classifier_source, r.attempt_status) for r in (classified, correct, pending)] == [
+        ("RULE", "CLASSIFIED"), ("RULE", "CLASSIFIED"), ("LLM", "PENDING")]
 
 
 def test_result_reads_as_a_mapping_for_fidelity_data():

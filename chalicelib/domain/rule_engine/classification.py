@@ -43,8 +43,18 @@ class Classification:
 
     @property
     def is_unclassified(self) -> bool:
-        """True when the LLM classifier has to finish the job (classifier_source LLM, status PENDING)."""
+        """True when the LLM classifier has to finish the job."""
         return self.error_tag == ErrorTag.UNCLASSIFIED.value
+
+    @property
+    def classifier_source(self) -> str:
+        """The attempt's ``classifier_source`` (§1.3): ``LLM`` when unclassified, else ``RULE``."""
+        return "LLM" if self.is_unclassified else "RULE"
+
+    @property
+    def attempt_status(self) -> str:
+        """The attempt's ``status`` (§1.3): ``PENDING`` when unclassified, else ``CLASSIFIED``."""
+        return "PENDING" if self.is_unclassified else "CLASSIFIED"
 
 
 def rule_result(tag: ErrorTag, confidence: float, evidence: str) -> Classification:
@@ -56,6 +66,9 @@ CORRECT_RESULT = Classification(ErrorTag.CORRECT.value, True, 1.0, ("the answer 
 UNCLASSIFIED_RESULT = Classification(ErrorTag.UNCLASSIFIED.value, False, 0.0)
 
 
+_INT_FAST_LIMIT = 2**53
+
+
 class InvalidAttempt(ValueError):
     """The attempt record lacks a required field or carries a non-numeric / non-finite number."""
 
@@ -64,6 +77,11 @@ def _optional_number(attempt: Mapping[str, Any], field: str) -> float | None:
     value = attempt.get(field)
     if value is None:
         return None
+    value_type = type(value)
+    if value_type is int and -_INT_FAST_LIMIT < value < _INT_FAST_LIMIT:  # usual JSON numbers first
+        return float(value)
+    if value_type is float and math.isfinite(value):
+        return value
     # bool is an int subclass; a true/false answer is a client bug, not the number 1/0.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidAttempt(f"{field} must be a number, got {type(value).__name__}")

@@ -53,11 +53,13 @@ def detect_subtraction(expected: float, student: float, operand_a: float | None,
     s = 0.0 if operand_b is None else operand_b
     if s > m and student == s - m:
         return _SUB_SWAPPED
-    column_difference = no_borrow_difference(m, s)
     units_m, units_s, tens_m = units(m), units(s), tens(m)
-    if student == column_difference and column_difference != expected and units_s > units_m and tens_m > 0:
-        return _SUB_NO_BORROW_TENS
-    if hundreds(s) > hundreds(m) and tens_m == 0 and student == column_difference:
+    # Conditions inside a rule are pure, so the cheap ones go first and nb is computed only if needed.
+    if units_s > units_m and tens_m > 0:
+        column_difference = no_borrow_difference(m, s)
+        if student == column_difference and column_difference != expected:
+            return _SUB_NO_BORROW_TENS
+    if tens_m == 0 and hundreds(s) > hundreds(m) and student == no_borrow_difference(m, s):
         return _SUB_NO_BORROW_HUNDREDS
     if tens_m == 0 and hundreds(m) > 0 and units_s > units_m:  # the answer is not inspected
         return _SUB_BORROW_FROM_ZERO
@@ -86,13 +88,13 @@ def detect_addition(expected: float, student: float, operand_a: float | None, op
     """ARITH_ADD (§1.7.2): a, b = the operand fields (0 when not provided). No place-value rule."""
     a = 0.0 if operand_a is None else operand_a
     b = 0.0 if operand_b is None else operand_b
-    carry = units(a) + units(b) >= 10
-    column_sum = no_carry_sum(a, b)
-    if student == column_sum and column_sum != expected and carry:
-        return _ADD_CARRY_OMITTED
-    off_by = abs(student - column_sum)
-    if (off_by == 10 or off_by == 100) and carry:
-        return _ADD_CARRY_WRONG_COLUMN
+    if units(a) + units(b) >= 10:  # both carry rules need a carry out of the units column
+        column_sum = no_carry_sum(a, b)
+        if student == column_sum and column_sum != expected:
+            return _ADD_CARRY_OMITTED
+        off_by = abs(student - column_sum)
+        if off_by == 10 or off_by == 100:
+            return _ADD_CARRY_WRONG_COLUMN
     if transposed(student, expected):
         return _ADD_TRANSPOSITION
     if abs(student - expected) <= 2:

@@ -1,0 +1,1 @@
+"""The stack's component resources, one per concern: queues, storage, IAM, functions, API."""
