@@ -31,7 +31,6 @@ from chalicelib.domain.rule_engine import (
     REGISTERED_ROUTING_KEYS,
     UNKNOWN_ROUTING_KEY,
     Classification,
-    ErrorTag,
     InvalidAttempt,
     classify,
     routing_key,
@@ -55,7 +54,6 @@ DETAIL_PHOTO_URL_TTL_SECONDS = 3600
 ADHOC_DEFAULT_GRADE_LEVEL = 7
 _FALLBACK_KEY = "*"  # the verdict for any routing key without a strategy
 _SORTED_ROUTING_KEYS = tuple(sorted(REGISTERED_ROUTING_KEYS))
-_UNCLASSIFIED = ErrorTag.UNCLASSIFIED.value
 
 
 # -- POST /attempts ----------------------------------------------------------------------------------
@@ -379,15 +377,14 @@ def reclassify_attempt(db: Database, attempt_id: str, *, steps: Sequence[str], s
               "expected_answer": expected_answer, "student_answer": student_answer}
     key = routing_key(row["domain_code"], row["subdomain_code"]) if row["topic_id"] else UNKNOWN_ROUTING_KEY
     result = classify(record, key)
-    unclassified = result.error_tag == _UNCLASSIFIED
-    status = "PENDING" if unclassified else "CLASSIFIED"
+    status = result.attempt_status
     attempt_store.update_reclassified_attempt(
         db, attempt_id=attempt_id, is_correct=result.is_correct, error_tag_code=result.error_tag,
-        classifier_source="LLM" if unclassified else "RULE", confidence=result.confidence, status=status,
+        classifier_source=result.classifier_source, confidence=result.confidence, status=status,
         final_answer=_number_text(student_answer), ocr_confidence=ocr_confidence, ocr_provider=ocr_provider,
         steps=[(s.expression, result.is_correct if s.isFinal else None) for s in raw_steps])
     llm_request = None
-    if unclassified:
+    if result.is_unclassified:
         llm_request = LlmClassifyRequest(
             id=attempt_id, topic=row["topic_code"], domain_id=row["domain_id"],
             subdomain_code=row["subdomain_code"],
