@@ -9,6 +9,7 @@
                S3_RAW_EVENTS_BUCKET: one bounded pass (TELEMETRY_ARCHIVE_BATCH), or until none is left
 - ``fire-alerts`` run the hourly teacher alert generator once and print the alerts it raised
 - ``import-catalog <file> [--activate]``  upsert an error catalogue file (JSON lines or CSV) by code
+- ``republish-outbox [--limit N]``  send the attempt messages a failed publish left in the outbox
 """
 from __future__ import annotations
 
@@ -158,6 +159,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_local(port=args.port, host=args.host)
 
 
+def cmd_republish_outbox(args: argparse.Namespace) -> int:
+    """Re-send the outbox rows whose lease ran out (same body and ids as the first send)."""
+    from chalicelib import dependencies
+    from chalicelib.services.attempt_publishing import republish_due
+
+    report = republish_due(dependencies.database(), dependencies.publisher(), limit=args.limit)
+    print(f"{report.published} message(s) published, {report.failed} still failing")
+    return 1 if report.failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="innova", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -179,6 +190,9 @@ def main(argv: list[str] | None = None) -> int:
                          help="create new entries ACTIVE and promote existing DRAFT ones")
     catalog.add_argument("--batch-size", type=int, default=500, help="entries per statement (default 500)")
     catalog.set_defaults(func=cmd_import_catalog)
+    republish = sub.add_parser("republish-outbox", help="re-send attempt messages left in the outbox")
+    republish.add_argument("--limit", type=int, default=500, help="rows per run (default 500)")
+    republish.set_defaults(func=cmd_republish_outbox)
     args = parser.parse_args(argv)
     return args.func(args)
 

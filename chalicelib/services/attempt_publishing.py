@@ -9,7 +9,6 @@ repeated send within its 5-minute window and every consumer is idempotent beyond
 """
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -47,9 +46,8 @@ class PendingMessage:
 
     @classmethod
     def from_row(cls, attempt_id: str, row: dict[str, Any]) -> "PendingMessage":
-        body = row["body"]
-        return cls(attempt_id, row["queue"], json.loads(body) if isinstance(body, str) else body,
-                   row["trace_id"], row.get("group_id"), row.get("deduplication_id"))
+        return cls(attempt_id, row["queue"], row["body"], row["trace_id"], row.get("group_id"),
+                   row.get("deduplication_id"))
 
     def outgoing(self) -> OutgoingMessage:
         """The message, validated against its queue's schema (a body that drifted never leaves)."""

@@ -31,7 +31,6 @@ from chalicelib.domain.rule_engine import (
     REGISTERED_ROUTING_KEYS,
     UNKNOWN_ROUTING_KEY,
     Classification,
-    ErrorTag,
     InvalidAttempt,
     classify,
     routing_key,
@@ -55,7 +54,6 @@ DETAIL_PHOTO_URL_TTL_SECONDS = 3600
 ADHOC_DEFAULT_GRADE_LEVEL = 7
 _FALLBACK_KEY = "*"  # the verdict for any routing key without a strategy
 _SORTED_ROUTING_KEYS = tuple(sorted(REGISTERED_ROUTING_KEYS))
-_UNCLASSIFIED = ErrorTag.UNCLASSIFIED.value
 
 
 # -- POST /attempts ----------------------------------------------------------------------------------
@@ -104,7 +102,7 @@ def verdict_candidates(record: dict[str, Any]) -> list[tuple[str, str, bool, flo
 
 
 def _number_text(value: float | None) -> str:
-    return "" if value is None else canonical_text(value)
+    return "" if value is None else canonical_text(float(value))
 
 
 def submit_attempt(db: Database, publisher: SqsPublisher, principal: Principal, submission: AttemptCreate,
@@ -261,8 +259,7 @@ def attempt_detail(db: Database, storage: ObjectStorage, principal: Principal, a
     Without a submissions bucket configured the photo URL list is empty (api.md §1.10).
     """
     row = _visible_attempt(db, principal, attempt_store.find_attempt_detail(db, attempt_id), attempt_id)
-    steps = row["steps"]
-    steps = json.loads(steps) if isinstance(steps, str) else steps
+    steps = row["steps"]  # pg8000 decodes json values
     submission = None
     if row["submission_id"] is not None:
         urls = [storage.presign_get(submissions_bucket, key, ttl_seconds=DETAIL_PHOTO_URL_TTL_SECONDS)
@@ -380,15 +377,14 @@ def reclassify_attempt(db: Database, attempt_id: str, *, steps: Sequence[str], s
               "expected_answer": expected_answer, "student_answer": student_answer}
     key = routing_key(row["domain_code"], row["subdomain_code"]) if row["topic_id"] else UNKNOWN_ROUTING_KEY
     result = classify(record, key)
-    unclassified = result.error_tag == _UNCLASSIFIED
-    status = "PENDING" if unclassified else "CLASSIFIED"
+    status = result.attempt_status
     attempt_store.update_reclassified_attempt(
         db, attempt_id=attempt_id, is_correct=result.is_correct, error_tag_code=result.error_tag,
-        classifier_source="LLM" if unclassified else "RULE", confidence=result.confidence, status=status,
+        classifier_source=result.classifier_source, confidence=result.confidence, status=status,
         final_answer=_number_text(student_answer), ocr_confidence=ocr_confidence, ocr_provider=ocr_provider,
         steps=[(s.expression, result.is_correct if s.isFinal else None) for s in raw_steps])
     llm_request = None
-    if unclassified:
+    if result.is_unclassified:
         llm_request = LlmClassifyRequest(
             id=attempt_id, topic=row["topic_code"], domain_id=row["domain_id"],
             subdomain_code=row["subdomain_code"],
@@ -399,8 +395,6 @@ def reclassify_attempt(db: Database, attempt_id: str, *, steps: Sequence[str], s
 
 
 def _content_expected_answer(content: Any) -> float:
-    if isinstance(content, str):
-        content = json.loads(content)
     value = content.get("expectedAnswer") if isinstance(content, dict) else None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)

@@ -29,8 +29,18 @@ CREATE INDEX mastery_observations_student_id_topic_id_observed_at_idx
 CREATE INDEX mastery_observations_topic_id_observed_at_idx ON mastery_observations (topic_id, observed_at);
 
 -- p_known after one observed answer (domain.md §2.3): evidence step (a zero denominator keeps the
--- prior, DECISIONS.md §3), learning step, clamp to [0, 1]. Both functions are a single expression
--- and not STRICT, so the planner inlines them into the statement that calls them.
+-- prior, DECISIONS.md §3), learning step, clamp to [0, 1]. Each function is a single expression and
+-- not STRICT, so the planner inlines them into the statement that calls them.
+--
+-- PostgreSQL raises an error where IEEE arithmetic would silently underflow to 0 (a product of two
+-- non-zero numbers that rounds to 0). Inputs below 1e-150 are therefore taken as 0, which keeps every
+-- product representable; for all other inputs the result is bit-identical to the Python function.
+-- (Only a topic with p_transit = 0 can drive p_known that low, after a hundred wrong answers in a row.)
+CREATE FUNCTION bkt_flush_tiny(x DOUBLE PRECISION)
+RETURNS DOUBLE PRECISION
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT CASE WHEN abs(x) < 1e-150::float8 THEN 0.0::float8 ELSE x END $$;
+
 CREATE FUNCTION bkt_posterior(prior DOUBLE PRECISION, p_slip DOUBLE PRECISION, p_guess DOUBLE PRECISION,
                               observed_correct BOOLEAN)
 RETURNS DOUBLE PRECISION
@@ -44,12 +54,17 @@ AS $$
     END
 $$;
 
+CREATE FUNCTION bkt_learn(posterior DOUBLE PRECISION, p_transit DOUBLE PRECISION)
+RETURNS DOUBLE PRECISION
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT least(1.0::float8, greatest(0.0::float8, posterior + (1.0::float8 - posterior) * p_transit)) $$;
+
 CREATE FUNCTION bkt_update(prior DOUBLE PRECISION, p_transit DOUBLE PRECISION, p_slip DOUBLE PRECISION,
                            p_guess DOUBLE PRECISION, observed_correct BOOLEAN)
 RETURNS DOUBLE PRECISION
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT least(1.0::float8, greatest(0.0::float8,
-        bkt_posterior(prior, p_slip, p_guess, observed_correct)
-        + (1.0::float8 - bkt_posterior(prior, p_slip, p_guess, observed_correct)) * p_transit))
+    SELECT bkt_learn(bkt_posterior(bkt_flush_tiny(prior), bkt_flush_tiny(p_slip), bkt_flush_tiny(p_guess),
+                                   observed_correct),
+                     bkt_flush_tiny(p_transit))
 $$;
