@@ -128,11 +128,7 @@ class FunctionInvoker:
         self.gate = gate or InvocationGate()
 
     def invoke(self, event: dict[str, Any], **fields: Any) -> Invocation:
-        """Run the handler once; raises :class:`PumpStopped` (before running it) when the pump stops."""
-        with self.gate.enter():
-            return self._invoke(event, fields)
-
-    def _invoke(self, event: dict[str, Any], fields: dict[str, Any]) -> Invocation:
+        """Run the handler once (the event sources hold :attr:`gate` around invocation and clean-up)."""
         context = LambdaContext(self.function, self.stage, self.region)
         request_id = context.aws_request_id
         with invocation_scope(self.function.key, request_id):
@@ -302,6 +298,10 @@ class SqsEventSource:
         messages = self.assemble_batch(stop)
         if not messages:
             return None
+        with self.invoker.gate.enter():  # a stop waits for the batch to be invoked and settled
+            return self._run_batch(messages)
+
+    def _run_batch(self, messages: list[dict[str, Any]]) -> BatchResult:
         ids = [m["MessageId"] for m in messages]
         invocation = self.invoker.invoke(sqs_event(messages, self.queue_arn, self.region),
                                          records=len(messages), queue=self.queue_name)
@@ -462,7 +462,10 @@ class AsyncEventSource:
         messages = reply.get("Messages", [])
         if not messages:
             return None
-        message = messages[0]
+        with self.invoker.gate.enter():  # a stop waits for the event to be invoked and settled
+            return self._run_event(messages[0])
+
+    def _run_event(self, message: dict[str, Any]) -> Invocation | None:
         attempt = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
         try:
             event = self.to_event(message["Body"])
