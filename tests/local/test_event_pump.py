@@ -167,7 +167,7 @@ def test_without_a_window_each_invocation_takes_at_most_the_batch_size(handler_a
 def test_a_batching_window_gathers_more_than_one_receive(handler_app, sqs, make_queue):
     queue = make_queue(visibility=30)
     send(sqs, queue.url, [f"m{n}" for n in range(25)])
-    source = source_for(handler_app, sqs, queue, batch_size=20, window=2)
+    source = source_for(handler_app, sqs, queue, batch_size=20, window=1)
     source.poll_once()
     source.poll_once()
     assert [len(records(call)) for call in handler_app.calls["sqs"]] == [20, 5]
@@ -178,8 +178,8 @@ def test_a_batching_window_gathers_more_than_one_receive(handler_app, sqs, make_
 def test_the_window_collects_messages_that_arrive_while_it_is_open(handler_app, sqs, make_queue):
     queue = make_queue(visibility=30)
     send(sqs, queue.url, ["early"])
-    source = source_for(handler_app, sqs, queue, batch_size=20, window=3)
-    late = threading.Timer(0.5, lambda: send(sqs, queue.url, ["late"]))
+    source = source_for(handler_app, sqs, queue, batch_size=20, window=2)
+    late = threading.Timer(0.3, lambda: send(sqs, queue.url, ["late"]))
     late.start()
     source.poll_once()
     late.join()
