@@ -137,7 +137,6 @@ def main(argv: list[str] | None = None) -> int:
     republish = sub.add_parser("republish-outbox", help="re-send attempt messages left in the outbox")
     republish.add_argument("--limit", type=int, default=500, help="rows per run (default 500)")
     republish.set_defaults(func=cmd_republish_outbox)
-
     catalog = sub.add_parser("import-catalog", help="upsert an error catalogue file (JSON lines or CSV)")
     catalog.add_argument("file", help="path to a .jsonl/.ndjson (one entry per line) or .csv file")
     catalog.add_argument("--activate", action="store_true",

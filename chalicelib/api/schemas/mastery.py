@@ -2,16 +2,8 @@
 in the course views; ``GET /mastery/:studentId`` lists curriculum topics."""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
-
-from pydantic import PlainSerializer
-
-from chalicelib.api.envelope import iso_timestamp
 from chalicelib.api.schemas.base import ResponseModel, omit_if_none
-
-Timestamp = Annotated[datetime, PlainSerializer(iso_timestamp, return_type=str, when_used="json")]
-"""ISO-8601 UTC with milliseconds and a ``Z`` (api.md §1.9)."""
+from chalicelib.api.schemas.timestamps import IsoTimestamp
 
 
 class TopicMasteryOut(ResponseModel):
@@ -25,7 +17,7 @@ class TopicMasteryOut(ResponseModel):
     mastery_level: str
     attempts_count: int
     trend_7d: float | None = omit_if_none()
-    last_attempt_at: Timestamp | None = omit_if_none()
+    last_attempt_at: IsoTimestamp | None = omit_if_none()
 
 
 class CourseTopicOut(ResponseModel):
@@ -43,7 +35,7 @@ class CourseAttemptOut(ResponseModel):
     error_tag_name: str | None
     classifier_source: str
     confidence: float | None
-    created_at: Timestamp
+    created_at: IsoTimestamp
 
 
 class ErrorFrequencyOut(ResponseModel):
