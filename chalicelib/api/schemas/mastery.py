@@ -3,6 +3,7 @@ in the course views; ``GET /mastery/:studentId`` lists curriculum topics."""
 from __future__ import annotations
 
 from chalicelib.api.schemas.base import ResponseModel, omit_if_none
+from chalicelib.api.schemas.practice import RecommendNextOut
 from chalicelib.api.schemas.timestamps import IsoTimestamp
 
 
@@ -87,16 +88,5 @@ class HeatmapOut(ResponseModel):
     students: list[HeatmapStudentOut]
 
 
-class RecommendedExerciseOut(ResponseModel):
-    id: str
-    problem: str
-    topic_code: str
-    topic_name: str
-    irt_a: float
-    irt_b: float
-
-
-class RecommendationOut(ResponseModel):
-    exercise: RecommendedExerciseOut
-    student_theta: float
-    reasoning: str
+# GET /mastery/recommend answers with the shape of GET /practice/recommend-next (domain.md §3.3–3.4).
+RecommendationOut = RecommendNextOut
