@@ -108,6 +108,56 @@ def build_school(db: Database, key: str, *, students: int = 2, topics: int = 2) 
     return School(key, school_id, subject_id, unit_id, topic_ids, course_id, teacher, pupils, parent, exercise_ids)
 
 
+def add_alert(db: Database, school: School, *, student: Person | None = None, alert_type: str = "AT_RISK_STUDENT",
+              severity: str = "HIGH", resolved: bool = False, age_minutes: int = 0,
+              topic_id: str | None = None, payload: dict | None = None) -> str:
+    """A teacher alert of the school's course (for its teacher); returns its id."""
+    return db.fetch_value(
+        "INSERT INTO teacher_alerts (teacher_id, course_id, topic_id, student_id, alert_type, severity, payload,"
+        " created_at, resolved_at)"
+        " VALUES (:t, :c, :topic, :s, :type, :sev, CAST(:p AS jsonb), now() - make_interval(mins => :age),"
+        " CASE WHEN :resolved THEN now() END) RETURNING id",
+        {"t": school.teacher.profile_id, "c": school.course_id, "topic": topic_id,
+         "s": student.profile_id if student else None, "type": alert_type, "sev": severity,
+         "p": payload or {}, "age": age_minutes, "resolved": resolved})
+
+
+def set_mastery(db: Database, student_id: str, topic_id: str, p_known: float, *, attempts: int = 3) -> None:
+    """Upsert the BKT record of a student on a topic."""
+    db.execute(
+        "INSERT INTO student_topic_mastery (student_id, topic_id, p_known, attempts_count, last_attempt_at)"
+        " VALUES (:s, :t, :p, :n, now()) ON CONFLICT (student_id, topic_id)"
+        " DO UPDATE SET p_known = EXCLUDED.p_known, attempts_count = EXCLUDED.attempts_count",
+        {"s": student_id, "t": topic_id, "p": p_known, "n": attempts})
+
+
+def add_guide(db: Database, school: School, key: str, *, status: str = "PUBLISHED", questions: int = 2,
+              published_minutes_ago: int = 0) -> tuple[str, list[str]]:
+    """A guide of the school's course with APPROVED questions; returns (guide id, question ids)."""
+    guide_id = db.fetch_value(
+        "INSERT INTO guides (id, course_id, created_by_teacher_id, title, status, source_pdf_key, question_count,"
+        " published_at) VALUES (:id, :c, :t, :title, CAST(:status AS \"GuideStatus\"), :key, :n,"
+        " CASE WHEN :status = 'PUBLISHED' THEN now() - make_interval(mins => :age) END) RETURNING id",
+        {"id": f"guide-{key}", "c": school.course_id, "t": school.teacher.profile_id, "title": f"Guía {key}",
+         "status": status, "key": f"guides/uploads/{key}.pdf", "n": questions, "age": published_minutes_ago})
+    question_ids = [
+        db.fetch_value(
+            "INSERT INTO guide_questions (id, guide_id, sequence, statement_latex, status)"
+            " VALUES (:id, :g, :n, :s, 'APPROVED') RETURNING id",
+            {"id": f"{guide_id}-q{i}", "g": guide_id, "n": i, "s": f"{i} + {i}"})
+        for i in range(questions)
+    ]
+    return guide_id, question_ids
+
+
+def add_submission(db: Database, guide_id: str, question_id: str, student: Person, *, status: str = "GRADED") -> str:
+    """A guide submission of a student for one question."""
+    return db.fetch_value(
+        "INSERT INTO guide_submissions (guide_id, guide_question_id, student_id, status)"
+        " VALUES (:g, :q, :s, CAST(:status AS \"SubmissionStatus\")) RETURNING id",
+        {"g": guide_id, "q": question_id, "s": student.profile_id, "status": status})
+
+
 # -- attempts and mastery (rule-engine catalogue) -----------------------------------------------------
 
 @dataclass
@@ -178,55 +228,6 @@ def add_exercise(db: Database, key: str, topic_id: str, content: dict | None = N
         " VALUES (:id, :t, CAST(:c AS jsonb), :a, :b, :status) RETURNING id",
         {"id": key, "t": topic_id, "c": json.dumps(content or {"prompt": "53 - 26", "expectedAnswer": 27}),
          "a": a, "b": b, "status": status})
-
-def add_alert(db: Database, school: School, *, student: Person | None = None, alert_type: str = "AT_RISK_STUDENT",
-              severity: str = "HIGH", resolved: bool = False, age_minutes: int = 0,
-              topic_id: str | None = None, payload: dict | None = None) -> str:
-    """A teacher alert of the school's course (for its teacher); returns its id."""
-    return db.fetch_value(
-        "INSERT INTO teacher_alerts (teacher_id, course_id, topic_id, student_id, alert_type, severity, payload,"
-        " created_at, resolved_at)"
-        " VALUES (:t, :c, :topic, :s, :type, :sev, CAST(:p AS jsonb), now() - make_interval(mins => :age),"
-        " CASE WHEN :resolved THEN now() END) RETURNING id",
-        {"t": school.teacher.profile_id, "c": school.course_id, "topic": topic_id,
-         "s": student.profile_id if student else None, "type": alert_type, "sev": severity,
-         "p": payload or {}, "age": age_minutes, "resolved": resolved})
-
-
-def set_mastery(db: Database, student_id: str, topic_id: str, p_known: float, *, attempts: int = 3) -> None:
-    """Upsert the BKT record of a student on a topic."""
-    db.execute(
-        "INSERT INTO student_topic_mastery (student_id, topic_id, p_known, attempts_count, last_attempt_at)"
-        " VALUES (:s, :t, :p, :n, now()) ON CONFLICT (student_id, topic_id)"
-        " DO UPDATE SET p_known = EXCLUDED.p_known, attempts_count = EXCLUDED.attempts_count",
-        {"s": student_id, "t": topic_id, "p": p_known, "n": attempts})
-
-
-def add_guide(db: Database, school: School, key: str, *, status: str = "PUBLISHED", questions: int = 2,
-              published_minutes_ago: int = 0) -> tuple[str, list[str]]:
-    """A guide of the school's course with APPROVED questions; returns (guide id, question ids)."""
-    guide_id = db.fetch_value(
-        "INSERT INTO guides (id, course_id, created_by_teacher_id, title, status, source_pdf_key, question_count,"
-        " published_at) VALUES (:id, :c, :t, :title, CAST(:status AS \"GuideStatus\"), :key, :n,"
-        " CASE WHEN :status = 'PUBLISHED' THEN now() - make_interval(mins => :age) END) RETURNING id",
-        {"id": f"guide-{key}", "c": school.course_id, "t": school.teacher.profile_id, "title": f"Guía {key}",
-         "status": status, "key": f"guides/uploads/{key}.pdf", "n": questions, "age": published_minutes_ago})
-    question_ids = [
-        db.fetch_value(
-            "INSERT INTO guide_questions (id, guide_id, sequence, statement_latex, status)"
-            " VALUES (:id, :g, :n, :s, 'APPROVED') RETURNING id",
-            {"id": f"{guide_id}-q{i}", "g": guide_id, "n": i, "s": f"{i} + {i}"})
-        for i in range(questions)
-    ]
-    return guide_id, question_ids
-
-
-def add_submission(db: Database, guide_id: str, question_id: str, student: Person, *, status: str = "GRADED") -> str:
-    """A guide submission of a student for one question."""
-    return db.fetch_value(
-        "INSERT INTO guide_submissions (guide_id, guide_question_id, student_id, status)"
-        " VALUES (:g, :q, :s, CAST(:status AS \"SubmissionStatus\")) RETURNING id",
-        {"g": guide_id, "q": question_id, "s": student.profile_id, "status": status})
 
 
 def add_taxonomy(db: Database, domains: dict[str, list[str]] | None = None) -> dict[str, str]:
