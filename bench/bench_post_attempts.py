@@ -39,7 +39,34 @@ DRAIN_EVERY = 50
 TARGET_P50_MS, TARGET_P99_MS, TARGET_ROUND_TRIPS = 4.0, 10.0, 3
 
 
-def _environment() -> tuple[tuple[object, object, str], object, str]:
+class _MotoProcess:
+    """``moto_server`` in a process of its own, so that its threads do not share our interpreter."""
+
+    def __init__(self) -> None:
+        import socket
+        import subprocess
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process = subprocess.Popen([str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1",
+                                         "-p", str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                return
+            time.sleep(0.05)
+        raise RuntimeError("moto_server did not start")
+
+    def get_host_and_port(self) -> tuple[str, int]:
+        return "127.0.0.1", self.port
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def _environment(moto_in_process: bool) -> tuple[tuple[object, object, str], object, str]:
     """Embedded PostgreSQL with a scratch database, and a moto server with every queue and bucket."""
     os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                        "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
@@ -69,8 +96,11 @@ def _environment() -> tuple[tuple[object, object, str], object, str]:
     os.environ["DATABASE_URL"] = url
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
+    if moto_in_process:
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        moto.start()
+    else:
+        moto = _MotoProcess()
     host, port = moto.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     os.environ["AWS_ENDPOINT_URL"] = endpoint
@@ -126,9 +156,13 @@ def main() -> int:
                         help="durable: every commit waits for the WAL flush (the server's default); async: "
                              "synchronous_commit = off on the scratch database, which takes the disk out of "
                              "the figures (default: both, one after the other)")
+    parser.add_argument("--moto", choices=("thread", "process"), default="thread",
+                        help="thread: ThreadedMotoServer in this process (default); process: moto_server in a "
+                             "process of its own, whose request handling then does not compete for this "
+                             "interpreter between SQS calls")
     args = parser.parse_args()
 
-    (pg_server, admin, db_name), moto, _ = _environment()
+    (pg_server, admin, db_name), moto, _ = _environment(moto_in_process=args.moto == "thread")
     import boto3
 
     from chalicelib import dependencies
