@@ -602,7 +602,7 @@ def test_every_id_and_trace_id_defaults_to_a_fresh_uuid(db: Database) -> None:
 
 
 def test_updated_at_and_arrays_get_defaults_on_insert(db: Database) -> None:
-    before = db.fetch_value("SELECT now()")
+    before = db.fetch_value("SELECT now() - interval '1 millisecond'")  # columns keep milliseconds
     db.execute("INSERT INTO users (email) VALUES ('a@example.test')")
     row = db.fetch_one("SELECT id, created_at, updated_at, token_version, locale FROM users")
     assert row["updated_at"] >= before and row["created_at"] >= before
