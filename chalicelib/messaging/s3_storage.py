@@ -18,6 +18,17 @@ class StoredObject:
     version: str  # ETag (or VersionId when versioning is on): identifies this upload
 
 
+@dataclass(frozen=True)
+class ObjectInfo:
+    size_bytes: int
+    content_type: str | None
+    metadata: dict[str, str]
+
+
+class StorageUnavailable(RuntimeError):
+    """S3 could not be reached or refused the request (not a missing object)."""
+
+
 class ObjectStorage(Protocol):
     def presign_put(self, bucket: str, key: str, *, content_type: str, ttl_seconds: int,
                     metadata: dict[str, str] | None = None) -> str: ...
@@ -25,6 +36,8 @@ class ObjectStorage(Protocol):
     def presign_get(self, bucket: str, key: str, *, ttl_seconds: int) -> str: ...
 
     def exists(self, bucket: str, key: str) -> bool: ...
+
+    def head(self, bucket: str, key: str) -> ObjectInfo | None: ...
 
     def get(self, bucket: str, key: str) -> StoredObject: ...
 
@@ -58,15 +71,22 @@ class S3Storage:
                                                   ExpiresIn=ttl_seconds)
 
     def exists(self, bucket: str, key: str) -> bool:
-        from botocore.exceptions import ClientError
+        return self.head(bucket, key) is not None
+
+    def head(self, bucket: str, key: str) -> ObjectInfo | None:
+        """Size, content type and metadata of an object (one HEAD request); None when it is absent."""
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            self.client.head_object(Bucket=bucket, Key=key)
-            return True
+            reply = self.client.head_object(Bucket=bucket, Key=key)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return False
-            raise
+                return None
+            raise StorageUnavailable(f"HEAD {bucket}/{key} failed: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageUnavailable(f"HEAD {bucket}/{key} failed: {exc}") from exc
+        return ObjectInfo(size_bytes=int(reply.get("ContentLength") or 0), content_type=reply.get("ContentType"),
+                          metadata=dict(reply.get("Metadata") or {}))
 
     def get(self, bucket: str, key: str) -> StoredObject:
         reply = self.client.get_object(Bucket=bucket, Key=key)

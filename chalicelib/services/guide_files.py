@@ -7,11 +7,10 @@ A bucket setting that is unset makes the operation unavailable (503) before anyt
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from chalicelib import errors
 from chalicelib.domain.guide_uploads import PDF_CONTENT_TYPE, PHOTO_CONTENT_TYPE, StoredUpload
-from chalicelib.messaging.s3_storage import ObjectStorage
+from chalicelib.messaging.s3_storage import ObjectStorage, StorageUnavailable
 from chalicelib.settings import Settings
 
 
@@ -63,15 +62,8 @@ class GuideFiles:
 
     def _head(self, bucket: str, key: str) -> StoredUpload | None:
         """Size and content type of an object (one HEAD request); None when it does not exist."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        client: Any = self.storage.client  # type: ignore[attr-defined]  # S3Storage's boto3 client
         try:
-            reply = client.head_object(Bucket=bucket, Key=key)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return None
+            info = self.storage.head(bucket, key)
+        except StorageUnavailable as exc:
             raise errors.Unavailable("Object storage unavailable, retry shortly") from exc
-        except BotoCoreError as exc:
-            raise errors.Unavailable("Object storage unavailable, retry shortly") from exc
-        return StoredUpload(size_bytes=int(reply.get("ContentLength") or 0), content_type=reply.get("ContentType"))
+        return None if info is None else StoredUpload(size_bytes=info.size_bytes, content_type=info.content_type)
