@@ -19,7 +19,7 @@ from chalicelib.ai.prices import TokenUsage
 log = logging.getLogger(__name__)
 
 RETRY_BACKOFF_SECONDS = (1.0, 2.0)
-MIN_SECONDS_LEFT = 15.0  # never start a call or a back-off with less invocation time than this
+MIN_SECONDS_LEFT = 15.0  # no retry when less invocation time than this would remain after the back-off
 # Models that still accept sampling parameters (newer ones reject ``temperature`` with a 400).
 _TEMPERATURE_MODELS = ("claude-3", "claude-haiku-4-5", "claude-sonnet-4", "claude-opus-4-0", "claude-opus-4-1",
                        "claude-opus-4-5", "claude-opus-4-6")
@@ -81,16 +81,14 @@ def create_message(client: Any, request: dict[str, Any], *, time_left: TimeLeft 
                    sleep: Callable[[float], None] = time.sleep) -> tuple[Any, int]:
     """``client.messages.create(**request)`` with up to ``max_retries`` retries on 429/5xx/overloaded.
 
-    Returns ``(message, retries used)``; raises :class:`ProviderError`. No call and no back-off starts
-    when less than :data:`MIN_SECONDS_LEFT` of invocation time would remain, and each call's time-out
-    is shortened to fit the time left.
+    Returns ``(message, retries used)``; raises :class:`ProviderError`. A retry never starts when less
+    than :data:`MIN_SECONDS_LEFT` of invocation time would remain after its back-off, and each call's
+    time-out is shortened to end before the invocation does.
     """
     retries = 0
     while True:
         left = time_left() if time_left else None
-        if left is not None and left < MIN_SECONDS_LEFT:
-            raise ProviderError("no_time_left", f"{left:.1f} s of invocation time left", retries=retries)
-        timeout = timeout_seconds if left is None else max(1.0, min(timeout_seconds, left - 5.0))
+        timeout = timeout_seconds if left is None else max(1.0, min(timeout_seconds, left - 1.0))
         try:
             return client.messages.create(**request, timeout=timeout), retries
         except Exception as exc:  # noqa: BLE001 - translated below
