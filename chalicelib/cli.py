@@ -5,6 +5,7 @@
 - ``migrate``  apply pending SQL migrations to DATABASE_URL (or the embedded server)
 - ``seed``     load the demo data (idempotent) and print demo tokens
 - ``tokens``   print demo tokens signed with SUPABASE_JWT_SECRET
+- ``import-catalog <file> [--activate]``  upsert an error catalogue file (JSON lines or CSV) by code
 """
 from __future__ import annotations
 
@@ -70,6 +71,38 @@ def cmd_tokens(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_catalog(args: argparse.Namespace) -> int:
+    """Import an error catalogue file with a progress bar; malformed lines are listed, not fatal."""
+    import time
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from chalicelib.services.error_catalog_import import import_catalog, read_catalog_file
+
+    console = Console(stderr=True)
+    server = _ensure_database_url()
+    db = _database()
+    if server is not None:  # a fresh embedded server may not be migrated yet
+        from chalicelib.store.migrate import apply_migrations
+
+        apply_migrations(db)
+    started = time.perf_counter()
+    records = read_catalog_file(args.file)
+    with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console) as progress:
+        task = progress.add_task("import", total=len(records))
+        report = import_catalog(db, records, activate=args.activate, batch_size=args.batch_size,
+                                on_progress=lambda n: progress.advance(task, n))
+    elapsed = time.perf_counter() - started
+    for problem in report.rejected + report.missing_successors:
+        console.print(f"line {problem.line}: {problem.reason}", markup=False, highlight=False)
+    print(f"{report.read} read, {report.inserted} inserted, {report.updated} updated, "
+          f"{report.unchanged} unchanged, {len(report.rejected)} rejected in {elapsed:.2f} s")
+    del server
+    return 1 if report.rejected else 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from chalicelib.local.runtime import run_local
 
@@ -90,6 +123,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply SQL migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("seed", help="load demo data and print demo tokens").set_defaults(func=cmd_seed)
     sub.add_parser("tokens", help="print demo tokens").set_defaults(func=cmd_tokens)
+    catalog = sub.add_parser("import-catalog", help="upsert an error catalogue file (JSON lines or CSV)")
+    catalog.add_argument("file", help="path to a .jsonl/.ndjson (one entry per line) or .csv file")
+    catalog.add_argument("--activate", action="store_true",
+                         help="create new entries ACTIVE and promote existing DRAFT ones")
+    catalog.add_argument("--batch-size", type=int, default=500, help="entries per statement (default 500)")
+    catalog.set_defaults(func=cmd_import_catalog)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -78,6 +78,28 @@ def object_storage():
     return found
 
 
+def supabase_auth():
+    """The Supabase Auth (GoTrue) client; :class:`~chalicelib.errors.Unavailable` when not configured.
+
+    Without ``SUPABASE_URL`` (local runs, tests) the ``/auth/*`` credential routes answer 503 and
+    the local runner's demo tokens are the way in (DECISIONS.md §2).
+    """
+    from chalicelib import errors
+
+    settings = get_settings()
+    if not settings.supabase_url:
+        raise errors.Unavailable("Sign-in is not available: SUPABASE_URL is not configured"
+                                 " (use the local runner's demo tokens)")
+    if not settings.supabase_service_role_key:
+        raise errors.Unavailable("Sign-in is not available: SUPABASE_SERVICE_ROLE_KEY is not configured")
+    found = getattr(_local, "supabase_auth", None)
+    if found is None:
+        from chalicelib.supabase_auth import SupabaseAuthClient
+
+        found = _local.supabase_auth = SupabaseAuthClient(settings.supabase_url, settings.supabase_service_role_key)
+    return found
+
+
 def llm_classifier():
     """The Claude classifier of this container (the anthropic SDK is imported on its first call)."""
     found = getattr(_local, "llm_classifier", None)

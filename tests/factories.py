@@ -106,3 +106,32 @@ def build_school(db: Database, key: str, *, students: int = 2, topics: int = 2) 
         for i, topic in enumerate(topic_ids)
     ]
     return School(key, school_id, subject_id, unit_id, topic_ids, course_id, teacher, pupils, parent, exercise_ids)
+
+
+def add_taxonomy(db: Database, domains: dict[str, list[str]] | None = None) -> dict[str, str]:
+    """Domains with their subdomains (default: ARITH, INT, FRACT with a few each); returns code → id."""
+    domains = domains or {"ARITH": ["ADD", "SUB", "MUL"], "INT": ["ADD", "SUB"], "FRACT": ["ADDSUB"]}
+    ids = {}
+    for code, subdomains in domains.items():
+        ids[code] = db.fetch_value("INSERT INTO domains (id, code, name) VALUES (:id, :code, :name) RETURNING id",
+                                   {"id": f"domain-{code.lower()}", "code": code, "name": f"Dominio {code}"})
+        for sub in subdomains:
+            db.execute("INSERT INTO subdomains (id, domain_id, code, name) VALUES (:id, :d, :code, :name)",
+                       {"id": f"subdomain-{code.lower()}-{sub.lower()}", "d": ids[code], "code": sub,
+                        "name": f"Subdominio {sub}"})
+    return ids
+
+
+def add_error_tag(db: Database, code: str, *, domain: str | None = None, subdomain: str | None = None,
+                  status: str = "ACTIVE", source: str = "CURATED", name: str = "", description: str | None = None,
+                  severity: str = "MED", grades: list[int] | None = None, hint: str | None = None) -> str:
+    """One catalogue row (its domain, if given, must exist); returns its id."""
+    return db.fetch_value(
+        """INSERT INTO error_tags (code, name, description, domain_id, subdomain_code, status, source, severity,
+                                   applicable_grades, diagnostic_hint)
+           VALUES (:code, :name, :description, (SELECT id FROM domains WHERE code = :domain), :subdomain,
+                   CAST(:status AS "ErrorStatus"), CAST(:source AS "ErrorSource"), CAST(:severity AS "ErrorSeverity"),
+                   CAST(:grades AS int[]), :hint) RETURNING id""",
+        {"code": code, "name": name, "description": description or f"Descripción de {code}", "domain": domain,
+         "subdomain": subdomain, "status": status, "source": source, "severity": severity,
+         "grades": grades or [], "hint": hint})
