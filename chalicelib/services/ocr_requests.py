@@ -39,8 +39,13 @@ CostRecorder = Callable[[ProviderCall, str], None]
 
 
 def photo_upload_url(db: Database, storage: ObjectStorage, principal: Principal, attempt_id: str, *,
-                     bucket: str | None, ttl_seconds: int, trace_id: str) -> dict[str, str]:
-    """``{upload_id, photo_key, presigned_url}`` for a photo of one of the caller's attempts."""
+                     bucket: str | None, ttl_seconds: int, trace_id: str) -> dict[str, Any]:
+    """``{upload_id, photo_key, presigned_url, upload_headers}`` for a photo of one of the caller's attempts.
+
+    The URL signs the content type and the two metadata headers, so the PUT must send exactly the
+    ``upload_headers`` returned (S3 refuses it otherwise); the metadata is how the ocrWorker learns
+    which attempt the photo belongs to.
+    """
     student_id = require_profile(principal, STUDENT_PROFILE)
     if not photo_uploads.is_own_attempt(db, attempt_id, student_id):
         raise errors.NotFound(f"Attempt {attempt_id} not found")
@@ -48,9 +53,11 @@ def photo_upload_url(db: Database, storage: ObjectStorage, principal: Principal,
         raise errors.Unavailable("S3_OCR_UPLOADS_BUCKET not configured")
     upload_id = str(uuid.uuid4())
     key = f"uploads/{student_id}/{upload_id}.jpg"
+    metadata = {"attempt-id": attempt_id, "trace-id": trace_id}
     url = storage.presign_put(bucket, key, content_type=PHOTO_CONTENT_TYPE, ttl_seconds=ttl_seconds,
-                              metadata={"attempt-id": attempt_id, "trace-id": trace_id})
-    return {"upload_id": upload_id, "photo_key": key, "presigned_url": url}
+                              metadata=metadata)
+    headers = {"Content-Type": PHOTO_CONTENT_TYPE, **{f"x-amz-meta-{name}": value for name, value in metadata.items()}}
+    return {"upload_id": upload_id, "photo_key": key, "presigned_url": url, "upload_headers": headers}
 
 
 def checked_image(data: bytes, field: str = "image") -> PreparedImage:

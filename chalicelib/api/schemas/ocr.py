@@ -14,6 +14,9 @@ class PhotoUploadOut(ResponseModel):
     upload_id: str
     photo_key: str
     presigned_url: str
+    # Addition to api.md: the URL signs these headers (content type and the attempt metadata), so the
+    # client's PUT must send them as given; header names are not camel-cased.
+    upload_headers: dict[str, str]
 
 
 class OcrStepOut(ResponseModel):
