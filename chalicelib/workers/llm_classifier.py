@@ -18,7 +18,7 @@ from chalicelib.workers.sqs_batch import SqsBatch, SqsRecord, remaining_millis
 
 log = logging.getLogger(__name__)
 
-MAX_RECEIVES = QUEUES["llm_classify"].dlq.max_receive  # type: ignore[union-attr]
+MAX_RECEIVES = QUEUES["llm_classify"].dlq.max_receive_count  # type: ignore[union-attr]
 
 
 def handle(event: Any) -> dict[str, list[dict[str, str]]]:
