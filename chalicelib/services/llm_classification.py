@@ -32,6 +32,7 @@ from chalicelib.ai.errors import ProviderError
 from chalicelib.ai.prices import TokenUsage, cost_usd
 from chalicelib.ai.prompts import (CORRECT, UNCLASSIFIED, AttemptToClassify, Catalog, CatalogTag,
                                    ClassificationPrompt, classification_prompt)
+from chalicelib.logs import trace_scope
 from chalicelib.messaging.messages import LlmClassifyRequest
 from chalicelib.store import llm_classifications as store
 from chalicelib.store.database import Database
@@ -129,8 +130,9 @@ def classify_batch(db: Database, documents: Any, classifier: Classifier, request
     for domain_id, attempt_ids in groups.items():
         group = [unique[attempt_id] for attempt_id in attempt_ids]
         try:
-            _classify_group(db, documents, classifier, group, catalogs.get(db, domain_id), domain_id, is_paused,
-                            time_left, outcome)
+            with trace_scope(group[0][0].trace_id):  # the job's trace: its first record's
+                _classify_group(db, documents, classifier, group, catalogs.get(db, domain_id), domain_id,
+                                is_paused, time_left, outcome)
         except Exception as exc:  # noqa: BLE001 - database or document store trouble: retry the group
             log.error("classification group failed", exc_info=exc, extra={"domain_id": domain_id})
             for attempt_id in attempt_ids:

@@ -44,12 +44,17 @@ def handle(event: Any) -> dict[str, list[dict[str, str]]]:
         millis = remaining_millis(context)
         return None if millis is None else millis / 1000
 
-    outcome = llm_classification.classify_batch(
-        dependencies.database(), dependencies.document_store(), dependencies.llm_classifier(),
-        [request for _, request in parsed], catalogs=dependencies.llm_catalog_cache(),
-        is_paused=lambda: killswitches.is_paused(killswitches.LLM_PAUSED), time_left=time_left)
+    try:
+        outcome = llm_classification.classify_batch(
+            dependencies.database(), dependencies.document_store(), dependencies.llm_classifier(),
+            [request for _, request in parsed], catalogs=dependencies.llm_catalog_cache(),
+            is_paused=lambda: killswitches.is_paused(killswitches.LLM_PAUSED), time_left=time_left)
+        failed = outcome.failed
+    except Exception as exc:  # noqa: BLE001 - e.g. the database is unreachable: every item is retried
+        log.error("classification batch failed", exc_info=exc)
+        failed = {request.message.id: f"transient: {type(exc).__name__}: {exc}" for _, request in parsed}
     for record, request in parsed:
-        reason = outcome.failed.get(request.message.id)
+        reason = failed.get(request.message.id)
         if reason is not None:
             with batch.scope(record):
                 batch.fail(record, reason, level=logging.WARNING)
