@@ -86,6 +86,7 @@ class GeminiVision:
                 config=types.GenerateContentConfig(
                     system_instruction=system, temperature=0, max_output_tokens=MAX_OUTPUT_TOKENS,
                     response_mime_type="application/json", response_json_schema=schema,
+                    automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
                     http_options=types.HttpOptions(timeout=max(int(timeout_seconds * 1000), 1000))),
             )
             metadata = getattr(response, "usage_metadata", None)

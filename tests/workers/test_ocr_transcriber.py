@@ -162,18 +162,19 @@ def test_low_confidence_asks_claude_and_keeps_the_better_reading(ocr, gemini_fak
         "gemini-2.5-flash", "claude-haiku-4-5-20251001"]
 
 
-@pytest.mark.parametrize("gemini_reading, claude_reading", [
-    (steps(0.45), steps(0.3)),                      # kept 0.45 < 0.5: review
-    ({**steps(0.95), "latex_steps": []}, steps(0.0, "")),  # no steps at all: review
+@pytest.mark.parametrize("gemini_reading, claude_reading, fallback", [
+    (steps(0.45), steps(0.3), "claude"),  # Claude asked (< 0.7) but not better; kept 0.45 < 0.5: review
+    ({**steps(0.95), "latex_steps": []}, None, None),  # confident but no steps at all: review
 ])
 def test_doubtful_readings_are_kept_for_review_without_a_message(ocr, gemini_fake, anthropic_fake, gemini_reading,
-                                                                 claude_reading):
+                                                                 claude_reading, fallback):
     event = ocr.upload()
     gemini_fake.script(gemini_fake.json_reply(gemini_reading))
-    anthropic_fake.script(anthropic_fake.tool_use("extract_math_steps", claude_reading))
+    if claude_reading:
+        anthropic_fake.script(anthropic_fake.tool_use("extract_math_steps", claude_reading))
     ocr.run(event)
     job = ocr.job(event)
-    assert job["status"] == "low_confidence_review" and job["fallback_provider"] == "claude"
+    assert job["status"] == "low_confidence_review" and job["fallback_provider"] == fallback
     assert ocr.messages() == []
     assert ocr.run(event)["results"][0]["status"] == "skipped"  # kept for a teacher, not retried
 
