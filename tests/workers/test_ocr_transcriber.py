@@ -192,7 +192,10 @@ def test_without_an_attempt_the_job_completes_without_a_message(ocr, gemini_fake
 def test_other_keys_and_test_events_are_ignored(ocr, gemini_fake, aws, bucket):
     event = ocr.upload(key="elsewhere/notes.txt")
     assert ocr.run(event)["results"] == [{"key": "elsewhere/notes.txt", "status": "ignored"}]
-    assert ocr.run({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": bucket}) == {"results": []}
+    # S3 sends its test event to queues, never to Lambda (chalice could not even build it); the module
+    # still shrugs it off should a local event pump forward one.
+    from chalicelib.workers import ocr_transcriber
+    assert ocr_transcriber.handle({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": bucket}) == {"results": []}
     assert gemini_fake.requests == []
 
 
