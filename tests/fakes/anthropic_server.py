@@ -222,7 +222,8 @@ class AnthropicFake:
         self._httpd = ThreadingHTTPServer((host, port), Handler)
         self._httpd.daemon_threads = True
         self.url = f"http://{host}:{self._httpd.server_port}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True, name="anthropic-fake")
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
+                                        name="anthropic-fake")
         self._thread.start()
 
     # -- scripting -------------------------------------------------------------------------------

@@ -147,7 +147,8 @@ class GeminiFake:
         self._httpd = ThreadingHTTPServer((host, port), Handler)
         self._httpd.daemon_threads = True
         self.url = f"http://{host}:{self._httpd.server_port}"
-        threading.Thread(target=self._httpd.serve_forever, daemon=True, name="gemini-fake").start()
+        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
+                         name="gemini-fake").start()
 
     # -- scripting -------------------------------------------------------------------------------
 
