@@ -78,6 +78,27 @@ def object_storage():
     return found
 
 
+def document_store():
+    """The document store of this container (workers.md §8): MongoDB when ``MONGODB_URI`` is set,
+    else the PostgreSQL JSONB tables on this thread's database connection (DECISIONS.md §5).
+
+    pymongo is imported only on the MongoDB path, so the default costs no extra import.
+    """
+    found = getattr(_local, "document_store", None)
+    if found is None:
+        uri = get_settings().mongodb_uri
+        if uri:
+            from chalicelib.documents.mongo_store import connect
+
+            found = connect(uri)
+        else:
+            from chalicelib.documents.postgres_store import PostgresDocumentStore
+
+            found = PostgresDocumentStore(database())
+        _local.document_store = found
+    return found
+
+
 def supabase_auth():
     """The Supabase Auth (GoTrue) client; :class:`~chalicelib.errors.Unavailable` when not configured.
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from chalice import Response
 from pydantic import BaseModel
-from pydantic.alias_generators import to_camel
 
 from chalicelib import errors
 
@@ -63,8 +62,15 @@ def to_json(value: Any) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def camel(name: str) -> str:
-    """snake_case column name → camelCase JSON field (``bkt_p_l0`` → ``bktPL0``)."""
-    return to_camel(name) if "_" in name else name
+    """snake_case column name → camelCase JSON field (``bkt_p_l0`` → ``bktPL0``, ``trend_7d`` → ``trend7d``).
+
+    Unlike pydantic's ``to_camel``, a part that starts with a digit keeps its case (data-model.md's
+    JSON name of ``trend_7d`` is ``trend7d``).
+    """
+    if "_" not in name:
+        return name
+    first, *rest = name.split("_")
+    return first + "".join(part if part[:1].isdigit() else part[:1].upper() + part[1:] for part in rest if part)
 
 
 def camelize(row: dict[str, Any] | None) -> dict[str, Any] | None:

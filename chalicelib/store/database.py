@@ -133,6 +133,13 @@ def _translate(error: DatabaseError) -> QueryError:
     return cls(message, sqlstate, info.get("n"), info.get("D"))
 
 
+@functools.lru_cache(maxsize=1024)
+def _parsed_statement(sql: str) -> tuple[str, Any]:
+    """``:name`` SQL → (``$n`` SQL, values builder). pg8000 parses the text character by character
+    in Python (milliseconds for a long statement); the application's SQL texts are constants."""
+    return to_statement(sql)
+
+
 class Database:
     """A lazily opened, self-healing pg8000 connection with explicit transactions.
 
@@ -224,7 +231,7 @@ class Database:
         self._with_reconnect(action)
 
     def _run(self, sql: str, params: Mapping[str, Any]) -> _pg.Context:
-        statement, make_values = to_statement(sql)
+        statement, make_values = _parsed_statement(sql)
         values = make_values(params)
         return self._with_reconnect(lambda con, begin: self._pipelined(con, begin, statement, values))
 

@@ -137,3 +137,13 @@ def test_app_reuses_one_connection_across_invocations_and_heals(gateway, db, tok
     db.fetch_value("SELECT pg_terminate_backend(:p)", {"p": pid})
     assert gateway.get("/auth/me", headers=headers).status == 200
     assert first.fetch_value("SELECT pg_backend_pid()") != pid
+
+
+def test_a_statement_text_is_parsed_once_and_reused_with_other_values(db):
+    from chalicelib.store.database import _parsed_statement
+
+    sql = "SELECT CAST(:a AS int) + CAST(:b AS int) AS total, :a AS a_again"
+    _parsed_statement.cache_clear()
+    assert db.fetch_one(sql, {"a": 1, "b": 2}) == {"total": 3, "a_again": 1}
+    assert db.fetch_one(sql, {"b": 10, "a": 5}) == {"total": 15, "a_again": 5}
+    assert _parsed_statement.cache_info().hits == 1

@@ -1,6 +1,66 @@
-"""Routes of the attempts area (see api.md §4)."""
+"""``/attempts``: submit and classify an attempt, ad-hoc solves, status, detail, field reports (api.md §4.3).
+
+Who may act (DECISIONS.md §2): a student on their own attempts, a teacher on the students of the
+courses they teach, an admin on all; parents never see attempts (403). A foreign attempt or student
+answers 404, like an unknown one.
+"""
 from __future__ import annotations
 
-from chalicelib.api.routing import Routes
+from chalicelib import dependencies
+from chalicelib.api.routing import RequestContext, Routes
+from chalicelib.api.schemas.attempts import (
+    AdhocSolveCreate,
+    AdhocSolveCreated,
+    AttemptCreate,
+    AttemptCreated,
+    AttemptDetailOut,
+    AttemptReportCreate,
+    AttemptReported,
+    AttemptStatusOut,
+)
+from chalicelib.domain.identity import Role
+from chalicelib.services import attempt_service
+from chalicelib.settings import get_settings
 
 routes = Routes("attempts")
+
+ATTEMPT_ROLES = (Role.STUDENT, Role.TEACHER, Role.ADMIN)
+
+
+@routes.post("/attempts", auth=ATTEMPT_ROLES, body=AttemptCreate, response=AttemptCreated)
+def create_attempt(ctx: RequestContext) -> AttemptCreated:
+    """Classify an attempt with the rule engine, update mastery (BKT), queue telemetry and LLM work."""
+    result = attempt_service.submit_attempt(dependencies.database(), dependencies.publisher(), ctx.user,
+                                            ctx.body, ctx.trace_id)
+    return AttemptCreated.model_validate(result)
+
+
+@routes.post("/attempts/solve-adhoc", auth=ATTEMPT_ROLES, body=AdhocSolveCreate, response=AdhocSolveCreated)
+def solve_adhoc(ctx: RequestContext) -> AdhocSolveCreated:
+    """Queue a scanned problem for the asynchronous solver; poll its status."""
+    attempt_id = attempt_service.solve_adhoc(dependencies.database(), dependencies.publisher(), ctx.user,
+                                             ctx.body, ctx.trace_id)
+    return AdhocSolveCreated(attempt_id=attempt_id)
+
+
+@routes.get("/attempts/{id}/status", auth=ATTEMPT_ROLES, response=AttemptStatusOut)
+def attempt_status(ctx: RequestContext, id: str) -> AttemptStatusOut:
+    """Classification status of an attempt (re-sends any message it still owes to its queues)."""
+    result = attempt_service.attempt_status(dependencies.database(), dependencies.publisher(), ctx.user, id)
+    return AttemptStatusOut.model_validate(result)
+
+
+@routes.get("/attempts/{id}/detail", auth=ATTEMPT_ROLES, response=AttemptDetailOut)
+def attempt_detail(ctx: RequestContext, id: str) -> AttemptDetailOut:
+    """Status, steps and the graded guide submission (photo URLs valid for an hour) of an attempt."""
+    result = attempt_service.attempt_detail(dependencies.database(), dependencies.object_storage(), ctx.user, id,
+                                            get_settings().s3_submissions_bucket)
+    return AttemptDetailOut.model_validate(result)
+
+
+@routes.post("/attempts/{id}/report", auth=ATTEMPT_ROLES, body=AttemptReportCreate, response=AttemptReported)
+def report_attempt(ctx: RequestContext, id: str) -> AttemptReported:
+    """Propose the right error tag for an attempt (field feedback; the classification is unchanged)."""
+    attempt_id = attempt_service.report_attempt(dependencies.database(), ctx.user, id, ctx.body.error_tag_code,
+                                                ctx.body.comment)
+    return AttemptReported(attempt_id=attempt_id, reported=True)

@@ -1,6 +1,57 @@
-"""Routes of the mastery area (see api.md §4)."""
+"""``/mastery``: a student's BKT records, the course view and heatmap, the next-exercise recommender
+(api.md §4.4).
+
+Who may read (DECISIONS.md §2): the course views are for the course's teachers and admins; a
+student's records and recommendation for the student, their teachers and admins. Parents never
+receive raw mastery numbers (api.md §4.13): 403. A foreign course or student answers 404.
+"""
 from __future__ import annotations
 
-from chalicelib.api.routing import Routes
+from chalicelib import dependencies
+from chalicelib.api.routing import TEACHER_OR_ADMIN, RequestContext, Routes
+from chalicelib.api.schemas.mastery import (
+    HeatmapOut,
+    RecommendationOut,
+    StudentCourseMasteryOut,
+    TopicMasteryOut,
+)
+from chalicelib.domain.identity import Role
+from chalicelib.services import mastery_service
 
 routes = Routes("mastery")
+
+STUDENT_DATA_ROLES = (Role.STUDENT, Role.TEACHER, Role.ADMIN)
+
+
+@routes.get("/mastery/course/{courseId}", auth=TEACHER_OR_ADMIN, response=list[StudentCourseMasteryOut])
+def course_mastery(ctx: RequestContext, courseId: str) -> list[dict]:
+    """Per enrolled student: mastery per subdomain, latest attempts and most frequent errors."""
+    result = mastery_service.course_mastery(dependencies.database(), ctx.user, courseId)
+    return [StudentCourseMasteryOut.model_validate(row).model_dump(mode="json", by_alias=True) for row in result]
+
+
+@routes.get("/mastery/course/{courseId}/heatmap", auth=TEACHER_OR_ADMIN, response=HeatmapOut)
+def course_heatmap(ctx: RequestContext, courseId: str) -> HeatmapOut:
+    """Students × domains of a course, with the subdomain drill-down."""
+    heatmap = mastery_service.course_heatmap(dependencies.database(), ctx.user, courseId)
+    return HeatmapOut.model_validate({"course_id": courseId, "units": heatmap.units, "students": heatmap.students})
+
+
+@routes.get("/mastery/classroom/{classroomId}", auth=TEACHER_OR_ADMIN, response=list[StudentCourseMasteryOut])
+def classroom_mastery(ctx: RequestContext, classroomId: str) -> list[dict]:
+    """Alias of ``GET /mastery/course/{courseId}``."""
+    return course_mastery(ctx, classroomId)
+
+
+@routes.get("/mastery/recommend/{courseId}/{studentId}", auth=STUDENT_DATA_ROLES, response=RecommendationOut)
+def recommend_exercise(ctx: RequestContext, courseId: str, studentId: str) -> RecommendationOut:
+    """The most informative open exercise of the student's weakest topic (IRT Fisher information)."""
+    result = mastery_service.recommend_exercise(dependencies.database(), ctx.user, courseId, studentId)
+    return RecommendationOut.model_validate(result)
+
+
+@routes.get("/mastery/{studentId}", auth=STUDENT_DATA_ROLES, response=list[TopicMasteryOut])
+def student_mastery(ctx: RequestContext, studentId: str) -> list[dict]:
+    """The student's mastery record of every topic practised: p_known, level, trend."""
+    result = mastery_service.student_mastery(dependencies.database(), ctx.user, studentId)
+    return [TopicMasteryOut.model_validate(row).model_dump(mode="json", by_alias=True) for row in result]

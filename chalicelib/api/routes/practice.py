@@ -1,6 +1,35 @@
-"""Routes of the practice area (see api.md §4)."""
+"""``/practice``: quick assignment by a teacher and the next exercise for a student (api.md §4.11).
+
+Parents are refused the recommender: it reveals an ability estimate (parents see bands only).
+"""
 from __future__ import annotations
 
-from chalicelib.api.routing import Routes
+from chalicelib import dependencies
+from chalicelib.api.routing import TEACHER_ONLY, RequestContext, Routes
+from chalicelib.api.schemas.practice import (
+    PracticeAssignIn, PracticeAssignOut, RecommendNextOut, RecommendNextQuery,
+)
+from chalicelib.domain.identity import Role
+from chalicelib.services import practice_service
 
 routes = Routes("practice")
+
+RECOMMENDATION_READERS = (Role.STUDENT, Role.TEACHER, Role.ADMIN)
+
+
+@routes.post("/practice/assign", auth=TEACHER_ONLY, body=PracticeAssignIn, response=PracticeAssignOut)
+def assign_practice(ctx: RequestContext) -> PracticeAssignOut:
+    """Assign exercises to one student of the caller's courses."""
+    body: PracticeAssignIn = ctx.body
+    created = practice_service.assign_practice(dependencies.database(), ctx.user, student_id=body.student_id,
+                                               item_ids=list(body.item_ids), due_at=body.due_at)
+    return PracticeAssignOut.model_validate(created, from_attributes=True)
+
+
+@routes.get("/practice/recommend-next", auth=RECOMMENDATION_READERS, query=RecommendNextQuery,
+            response=RecommendNextOut)
+def recommend_next(ctx: RequestContext) -> RecommendNextOut:
+    """The most informative active exercise for the student (optionally within one domain)."""
+    picked = practice_service.recommend_next(dependencies.database(), ctx.user, student_id=ctx.query.student_id,
+                                             domain_id=ctx.query.domain_id)
+    return RecommendNextOut.model_validate(picked, from_attributes=True)

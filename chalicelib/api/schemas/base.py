@@ -12,21 +12,22 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+
+from chalicelib.api.envelope import camel
 
 
 class RequestModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid",
+    model_config = ConfigDict(alias_generator=camel, populate_by_name=True, extra="forbid",
                               strict=True, str_strip_whitespace=False, frozen=True)
 
 
 class QueryModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore",
+    model_config = ConfigDict(alias_generator=camel, populate_by_name=True, extra="ignore",
                               frozen=True)
 
 
 class ResponseModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
+    model_config = ConfigDict(alias_generator=camel, populate_by_name=True, from_attributes=True)
 
 
 def omit_if_none(default: Any = None, **kwargs: Any) -> Any:

@@ -1,0 +1,34 @@
+"""Field types shared by the wire models: timestamps in and out (api.md §1.7, §1.9)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
+
+from chalicelib.api.envelope import iso_timestamp
+
+
+def _parse_iso(value: Any) -> Any:
+    """An ISO-8601 date (``2026-06-01``, midnight UTC) or date-time; naive values are UTC."""
+    if not isinstance(value, str):
+        return value  # the datetime validator reports the wrong type
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be an ISO-8601 date or date-time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+IsoDateTime = Annotated[
+    dt.datetime,
+    BeforeValidator(_parse_iso),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+"""A request field documented as "ISO date": a date or a date-time string."""
+
+Timestamp = Annotated[dt.datetime, PlainSerializer(iso_timestamp, return_type=str)]
+"""A timestamp on the wire: ISO-8601 UTC with milliseconds and ``Z``."""
+
+EntityId = Annotated[str, Field(min_length=1, max_length=200)]
+"""An opaque id in a body or query (never validated as a UUID, api.md §1.1)."""

@@ -1,0 +1,28 @@
+"""Fixtures of the API tests: two schools of data and a caller that speaks as a person."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+
+from tests.conftest import ProxyResponse
+from tests.factories import Person, School, build_school
+
+
+@pytest.fixture
+def schools(db) -> tuple[School, School]:
+    """Schools ``a`` and ``b`` (``tests.factories.build_school``): each a course, teacher, students, parent."""
+    return build_school(db, "a"), build_school(db, "b")
+
+
+@pytest.fixture
+def call(gateway, tokens) -> Callable[..., ProxyResponse]:
+    """``call(method, path, person=None, body=None, query=None)`` through API Gateway proxy events,
+    with ``person``'s bearer token (none when ``person`` is None); ``body`` is sent as JSON."""
+    def _call(method: str, path: str, person: Person | None = None, body=None,
+              query: dict[str, str] | None = None) -> ProxyResponse:
+        headers = tokens.headers(**person.claims) if person else {"Content-Type": "application/json"}
+        return gateway.request(method, path, headers=headers, query=query,
+                               body=json.dumps(body) if body is not None else None)
+    return _call
