@@ -7,6 +7,7 @@ outcome). Returns the partial-batch response ``{"batchItemFailures": [...]}``.
 """
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -21,12 +22,20 @@ log = logging.getLogger(__name__)
 MAX_RECEIVES = QUEUES["llm_classify"].dlq.max_receive_count  # type: ignore[union-attr]
 
 
+@functools.cache
+def _warn_auto_suggest_unsupported() -> None:
+    log.warning("LLM_AUTO_SUGGEST_ENABLED is set, but the optional catalogue auto-growth pass "
+                "(workers.md §3.12) is not part of this version: nothing is suggested")
+
+
 def handle(event: Any) -> dict[str, list[dict[str, str]]]:
     """The Lambda entry point (``app.llm_classifier_worker``)."""
     from chalicelib import killswitches
     from chalicelib.services import llm_classification
 
-    require_settings("llmClassifierWorker")
+    settings = require_settings("llmClassifierWorker")
+    if settings.llm_auto_suggest_enabled:
+        _warn_auto_suggest_unsupported()
     batch = SqsBatch.from_event(event)
     parsed: list[tuple[SqsRecord, llm_classification.ClassificationRequest]] = []
     for record in batch.records:
