@@ -13,16 +13,15 @@ import logging
 import time
 from typing import Any
 
-from chalicelib.ai import anthropic_calls, ocr_prompts
+from chalicelib.ai import anthropic_calls
 from chalicelib.ai.errors import ProviderError
 from chalicelib.ai.images import JPEG, PNG, WEBP, PreparedImage
+from chalicelib.ai.ocr_prompts import ReadingKind
 from chalicelib.ai.prices import TokenUsage
-from chalicelib.ai.vision import PageReading, ProviderCall, StepsReading, failed_page, failed_steps
+from chalicelib.ai.vision import ProviderCall, Reading
 
 log = logging.getLogger(__name__)
 
-STEPS_MAX_TOKENS = 1024
-PAGE_MAX_TOKENS = 4096  # a page can hold a dozen exercises
 _READABLE = (JPEG, PNG, WEBP, "image/gif")
 
 
@@ -48,10 +47,11 @@ class ClaudeVision:
     def supports(self, mime_type: str) -> bool:
         return mime_type in _READABLE
 
-    def _call(self, image: PreparedImage, *, tool: dict[str, Any], instruction: str, max_tokens: int,
-              timeout_seconds: float) -> tuple[Any, ProviderCall | None]:
+    def read(self, image: PreparedImage, kind: ReadingKind, *, timeout_seconds: float) -> Reading:
+        """The image and the instruction, answered through the kind's forced tool; an empty reading
+        (with the reason in its call) when the call fails, no call for unsupported types."""
         if not self._api_key or not self.supports(image.mime_type):
-            return None, None
+            return Reading(kind.empty, None)
         started = time.perf_counter()
         usage, error, value = TokenUsage(), None, None
         try:
@@ -61,9 +61,10 @@ class ClaudeVision:
             content = [
                 {"type": "image", "source": {"type": "base64", "media_type": image.mime_type,
                                              "data": base64.b64encode(image.data).decode("ascii")}},
-                {"type": "text", "text": instruction},
+                {"type": "text", "text": kind.user_instruction},
             ]
-            call = anthropic_calls.forced_tool_call(self._client, model=self.model, max_tokens=max_tokens,
+            tool = {"name": kind.tool, "description": kind.system_instruction, "input_schema": kind.schema}
+            call = anthropic_calls.forced_tool_call(self._client, model=self.model, max_tokens=kind.claude_max_tokens,
                                                     system=None, tool=tool, content=content,
                                                     timeout_seconds=timeout_seconds, max_retries=0)
             usage, value = call.usage, call.tool_input
@@ -73,23 +74,5 @@ class ClaudeVision:
         except Exception as exc:  # noqa: BLE001 - SDK errors: an empty reading (§4.5)
             error = anthropic_calls.translate(exc).reason
             log.warning("claude OCR call failed", extra={"reason": error, "error": f"{type(exc).__name__}: {exc}"})
-        return value, ProviderCall(self.provider, self.model, usage,
-                                   round((time.perf_counter() - started) * 1000), error)
-
-    def read_steps(self, image: PreparedImage, *, timeout_seconds: float) -> StepsReading:
-        tool = {"name": ocr_prompts.STEPS_TOOL, "description": ocr_prompts.STEPS_SYSTEM_INSTRUCTION,
-                "input_schema": ocr_prompts.STEPS_SCHEMA}
-        value, call = self._call(image, tool=tool, instruction=ocr_prompts.STEPS_USER_INSTRUCTION,
-                                 max_tokens=STEPS_MAX_TOKENS, timeout_seconds=timeout_seconds)
-        if call is None or value is None:
-            return failed_steps(call)
-        return StepsReading(ocr_prompts.transcription_from(value), call)
-
-    def read_page(self, image: PreparedImage, *, timeout_seconds: float) -> PageReading:
-        tool = {"name": ocr_prompts.EXERCISES_TOOL, "description": ocr_prompts.PAGE_SYSTEM_INSTRUCTION,
-                "input_schema": ocr_prompts.EXERCISES_SCHEMA}
-        value, call = self._call(image, tool=tool, instruction=ocr_prompts.PAGE_USER_INSTRUCTION,
-                                 max_tokens=PAGE_MAX_TOKENS, timeout_seconds=timeout_seconds)
-        if call is None or value is None:
-            return failed_page(call)
-        return PageReading(ocr_prompts.page_from(value), call)
+        call = ProviderCall(self.provider, self.model, usage, round((time.perf_counter() - started) * 1000), error)
+        return Reading(kind.empty if value is None else kind.parse(value), call)

@@ -16,8 +16,9 @@ from typing import Any
 
 from chalicelib.ai import ocr_prompts
 from chalicelib.ai.images import SUPPORTED_TYPES, PreparedImage
+from chalicelib.ai.ocr_prompts import ReadingKind
 from chalicelib.ai.prices import TokenUsage
-from chalicelib.ai.vision import PageReading, ProviderCall, StepsReading, failed_page, failed_steps
+from chalicelib.ai.vision import ProviderCall, Reading
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +70,10 @@ class GeminiVision:
             self._client = genai.Client(api_key=self._api_key, http_options=options)
         return self._client
 
-    def _generate(self, image: PreparedImage, *, system: str, instruction: str, schema: dict[str, Any],
-                  timeout_seconds: float) -> tuple[Any, ProviderCall | None]:
-        """The parsed JSON object of one structured call (None when unusable) and the call record
-        (None when no call was made: no API key)."""
+    def read(self, image: PreparedImage, kind: ReadingKind, *, timeout_seconds: float) -> Reading:
+        """One structured call; an empty reading (with the reason in its call) when it fails."""
         if not self._api_key:
-            return None, None
+            return Reading(kind.empty, None)
         from google.genai import types
 
         started = time.perf_counter()
@@ -82,10 +81,10 @@ class GeminiVision:
         try:
             response = self._sdk().models.generate_content(
                 model=self.model,
-                contents=[types.Part.from_bytes(data=image.data, mime_type=image.mime_type), instruction],
+                contents=[types.Part.from_bytes(data=image.data, mime_type=image.mime_type), kind.user_instruction],
                 config=types.GenerateContentConfig(
-                    system_instruction=system, temperature=0, max_output_tokens=MAX_OUTPUT_TOKENS,
-                    response_mime_type="application/json", response_json_schema=schema,
+                    system_instruction=kind.system_instruction, temperature=0, max_output_tokens=MAX_OUTPUT_TOKENS,
+                    response_mime_type="application/json", response_json_schema=kind.schema,
                     automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
                     http_options=types.HttpOptions(timeout=max(int(timeout_seconds * 1000), 1000))),
             )
@@ -103,20 +102,4 @@ class GeminiVision:
             error = _reason(exc)
             log.warning("gemini call failed", extra={"reason": error, "error": f"{type(exc).__name__}: {exc}"})
         call = ProviderCall(self.provider, self.model, usage, round((time.perf_counter() - started) * 1000), error)
-        return value, call
-
-    def read_steps(self, image: PreparedImage, *, timeout_seconds: float) -> StepsReading:
-        value, call = self._generate(image, system=ocr_prompts.STEPS_SYSTEM_INSTRUCTION,
-                                     instruction=ocr_prompts.STEPS_USER_INSTRUCTION, schema=ocr_prompts.STEPS_SCHEMA,
-                                     timeout_seconds=timeout_seconds)
-        if call is None or value is None:
-            return failed_steps(call)
-        return StepsReading(ocr_prompts.transcription_from(value), call)
-
-    def read_page(self, image: PreparedImage, *, timeout_seconds: float) -> PageReading:
-        value, call = self._generate(image, system=ocr_prompts.PAGE_SYSTEM_INSTRUCTION,
-                                     instruction=ocr_prompts.PAGE_USER_INSTRUCTION,
-                                     schema=ocr_prompts.EXERCISES_SCHEMA, timeout_seconds=timeout_seconds)
-        if call is None or value is None:
-            return failed_page(call)
-        return PageReading(ocr_prompts.page_from(value), call)
+        return Reading(kind.empty if value is None else kind.parse(value), call)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chalicelib.ai.images import PreparedImage
-from chalicelib.ai.ocr_prompts import EMPTY_PAGE, EMPTY_TRANSCRIPTION, PageTranscription, Transcription
+from chalicelib.ai.ocr_prompts import PAGE, STEPS, PageTranscription, ReadingKind, Transcription
 from chalicelib.ai.vision import TRANSIENT_REASONS, ProviderCall, VisionReader
 
 log = logging.getLogger(__name__)
@@ -125,53 +125,42 @@ class OcrOrchestrator:
             return False
         return True
 
-    def read_steps(self, image: PreparedImage, *, time_budget_seconds: float | None = None) -> StepsOutcome:
-        """One attempt's work from ``image`` (the worker's schema, §4.6)."""
+    def _read(self, image: PreparedImage, kind: ReadingKind, threshold: float,
+              time_budget_seconds: float | None) -> tuple[Transcription | PageTranscription, str | None, _Progress]:
+        """The kept reading, who produced it, and what was called (the rules of the module docstring)."""
         deadline = None if time_budget_seconds is None else self.clock() + time_budget_seconds
         progress = _Progress()
-        kept, kept_by = EMPTY_TRANSCRIPTION, None
+        kept, kept_by = kind.empty, None
         timeout = self._timeout(deadline)
         if timeout is not None and self._may_call(self.primary, image, progress):
-            reading = self.primary.read_steps(image, timeout_seconds=timeout)
+            reading = self.primary.read(image, kind, timeout_seconds=timeout)
             if reading.call is not None:
                 progress.calls.append(reading.call)
             if not reading.failed:
-                kept, kept_by = reading.transcription, self.primary.provider
-        if not progress.paused and kept.overall_confidence < self.fallback_threshold:
+                kept, kept_by = reading.value, self.primary.provider
+        if not progress.paused and kept.confidence < threshold:
             timeout = self._timeout(deadline)
             if timeout is not None and self._may_call(self.fallback, image, progress):
                 assert self.fallback is not None
-                reading = self.fallback.read_steps(image, timeout_seconds=timeout)
+                reading = self.fallback.read(image, kind, timeout_seconds=timeout)
                 if reading.call is not None:
                     progress.calls.append(reading.call)
                     progress.fallback_provider = self.fallback.provider
-                better = reading.transcription.overall_confidence > kept.overall_confidence
-                if not reading.failed and (better or kept_by is None):
-                    kept, kept_by = reading.transcription, self.fallback.provider
+                # A provider that answered beats one that failed; otherwise only a strictly higher
+                # confidence replaces the primary's reading.
+                if not reading.failed and (reading.value.confidence > kept.confidence or kept_by is None):
+                    kept, kept_by = reading.value, self.fallback.provider
+        return kept, kept_by, progress
+
+    def read_steps(self, image: PreparedImage, *, time_budget_seconds: float | None = None) -> StepsOutcome:
+        """One attempt's work from ``image`` (the worker's schema, §4.6)."""
+        kept, kept_by, progress = self._read(image, STEPS, self.fallback_threshold, time_budget_seconds)
         return StepsOutcome(kept, kept_by, kept_by is not None and kept_by != self.primary.provider,
                             progress.fallback_provider, tuple(progress.calls), progress.paused)
 
     def read_page(self, image: PreparedImage, *, time_budget_seconds: float | None = None,
                   fallback_threshold: float = IN_REQUEST_FALLBACK_THRESHOLD) -> PageOutcome:
         """The exercises of a worksheet page (the API's schema, §4.10)."""
-        deadline = None if time_budget_seconds is None else self.clock() + time_budget_seconds
-        progress = _Progress()
-        kept, kept_by = EMPTY_PAGE, None
-        timeout = self._timeout(deadline)
-        if timeout is not None and self._may_call(self.primary, image, progress):
-            reading = self.primary.read_page(image, timeout_seconds=timeout)
-            if reading.call is not None:
-                progress.calls.append(reading.call)
-            if not reading.failed:
-                kept, kept_by = reading.page, self.primary.provider
-        if not progress.paused and kept.confidence < fallback_threshold:
-            timeout = self._timeout(deadline)
-            if timeout is not None and self._may_call(self.fallback, image, progress):
-                assert self.fallback is not None
-                reading = self.fallback.read_page(image, timeout_seconds=timeout)
-                if reading.call is not None:
-                    progress.calls.append(reading.call)
-                if not reading.failed and (reading.page.confidence > kept.confidence or kept_by is None):
-                    kept, kept_by = reading.page, self.fallback.provider
+        kept, kept_by, progress = self._read(image, PAGE, fallback_threshold, time_budget_seconds)
         return PageOutcome(kept, kept_by, kept_by is not None and kept_by != self.primary.provider,
                            tuple(progress.calls), progress.paused)

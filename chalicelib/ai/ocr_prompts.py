@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,6 +94,10 @@ class Transcription:
     def is_empty(self) -> bool:
         return not self.latex_steps and not self.final_answer
 
+    @property
+    def confidence(self) -> float:
+        return self.overall_confidence
+
 
 EMPTY_TRANSCRIPTION = Transcription((), "", 0.0, None)
 
@@ -170,3 +175,23 @@ def page_from(value: Any) -> PageTranscription:
     exercises = tuple((_text(item.get("problem")), transcription_from(item))
                       for item in value["exercises"] if isinstance(item, dict))
     return PageTranscription(tuple(e for e in exercises if not e[1].is_empty or e[0]))
+
+
+@dataclass(frozen=True)
+class ReadingKind:
+    """What to read from a photo: the instructions, the output schema (and Claude's tool), the parser."""
+
+    name: str
+    tool: str
+    system_instruction: str
+    user_instruction: str
+    schema: dict[str, Any]
+    parse: Callable[[Any], Transcription | PageTranscription]
+    empty: Transcription | PageTranscription
+    claude_max_tokens: int
+
+
+STEPS = ReadingKind("steps", STEPS_TOOL, STEPS_SYSTEM_INSTRUCTION, STEPS_USER_INSTRUCTION, STEPS_SCHEMA,
+                    transcription_from, EMPTY_TRANSCRIPTION, claude_max_tokens=1024)
+PAGE = ReadingKind("page", EXERCISES_TOOL, PAGE_SYSTEM_INSTRUCTION, PAGE_USER_INSTRUCTION, EXERCISES_SCHEMA,
+                   page_from, EMPTY_PAGE, claude_max_tokens=4096)  # a page can hold a dozen exercises

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from chalicelib.ai.images import PreparedImage
-from chalicelib.ai.ocr_prompts import EMPTY_PAGE, EMPTY_TRANSCRIPTION, PageTranscription, Transcription
+from chalicelib.ai.ocr_prompts import PageTranscription, ReadingKind, Transcription
 from chalicelib.ai.prices import TokenUsage, cost_usd
 
 # Provider errors worth another try later (Lambda's asynchronous retry); the others are final.
@@ -28,19 +28,11 @@ class ProviderCall:
 
 
 @dataclass(frozen=True)
-class StepsReading:
-    transcription: Transcription
+class Reading:
+    """A provider's reading of a photo (a :class:`Transcription` or a :class:`PageTranscription`)."""
+
+    value: Transcription | PageTranscription
     call: ProviderCall | None  # None: no request was made (provider not configured, type unsupported)
-
-    @property
-    def failed(self) -> bool:
-        return self.call is None or self.call.error is not None
-
-
-@dataclass(frozen=True)
-class PageReading:
-    page: PageTranscription
-    call: ProviderCall | None
 
     @property
     def failed(self) -> bool:
@@ -55,14 +47,4 @@ class VisionReader(Protocol):
 
     def supports(self, mime_type: str) -> bool: ...
 
-    def read_steps(self, image: PreparedImage, *, timeout_seconds: float) -> StepsReading: ...
-
-    def read_page(self, image: PreparedImage, *, timeout_seconds: float) -> PageReading: ...
-
-
-def failed_steps(call: ProviderCall | None) -> StepsReading:
-    return StepsReading(EMPTY_TRANSCRIPTION, call)
-
-
-def failed_page(call: ProviderCall | None) -> PageReading:
-    return PageReading(EMPTY_PAGE, call)
+    def read(self, image: PreparedImage, kind: ReadingKind, *, timeout_seconds: float) -> Reading: ...

@@ -10,7 +10,7 @@ resumes only the unfinished uploads.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_plus
 

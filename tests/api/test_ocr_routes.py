@@ -14,12 +14,12 @@ import uuid
 
 import pytest
 
-from chalicelib import dependencies, killswitches
+from chalicelib import dependencies
 from chalicelib.messaging.messages import SubmissionGrade
 from tests.ai import image_samples as samples
 from tests.api.guide_builders import approved, body_of, build_guide, http_put, trace_attribute
 from tests.factories import build_school
-from tests.fakes.ai_fixtures import anthropic_fake, gemini_fake  # noqa: F401 - fixtures
+from tests.fakes.ai_fixtures import ai_switches, anthropic_fake, gemini_fake  # noqa: F401 - fixtures
 
 BOUNDARY = "----innova-test-boundary"
 
@@ -37,22 +37,6 @@ def student(school):
 @pytest.fixture
 def pupil(tokens, student):
     return tokens.headers(**student.claims)
-
-
-@pytest.fixture
-def ocr_switch(aws, monkeypatch):
-    """The OCR killswitch under a parameter name of this test only; ``ocr_switch(True)`` pauses."""
-    name = f"/test/{aws.stage}/ocr/paused"
-    monkeypatch.setenv("SSM_OCR_PAUSED_PARAM", name)
-    dependencies.reset()
-    killswitches.clear_cache()
-
-    def flip(paused: bool) -> None:
-        aws.client("ssm").put_parameter(Name=name, Value="true" if paused else "false", Type="String", Overwrite=True)
-        killswitches.clear_cache()
-
-    yield flip
-    killswitches.clear_cache()
 
 
 def attempt_of(db, student, attempt_id: str | None = None) -> str:
@@ -131,7 +115,7 @@ PAGE = {"exercises": [
     {"problem": "4 + 5", "latex_steps": ["9"], "final_answer": "9", "overall_confidence": 0.95}]}
 
 
-def test_ocr_extract_reads_the_exercises_of_a_photo(api, db, pupil, gemini_fake, anthropic_fake, ocr_switch):
+def test_ocr_extract_reads_the_exercises_of_a_photo(api, db, pupil, gemini_fake, anthropic_fake, ai_switches):
     gemini_fake.script(gemini_fake.json_reply(PAGE))
     response = api.post("/attempts/ocr-extract", headers={**form_headers(pupil), "x-trace-id": "trace-ocr-1"},
                         body=multipart("image", samples.jpeg_with_exif()))
@@ -151,7 +135,7 @@ def test_ocr_extract_reads_the_exercises_of_a_photo(api, db, pupil, gemini_fake,
     assert row["input_tokens"] > 0
 
 
-def test_ocr_extract_falls_back_to_claude_below_085(api, db, pupil, gemini_fake, anthropic_fake, ocr_switch):
+def test_ocr_extract_falls_back_to_claude_below_085(api, db, pupil, gemini_fake, anthropic_fake, ai_switches):
     doubtful = {"exercises": [{**PAGE["exercises"][0], "overall_confidence": 0.6}]}
     confident = {"exercises": [{**PAGE["exercises"][0], "final_answer": "25", "overall_confidence": 0.9}]}
     gemini_fake.script(gemini_fake.json_reply(doubtful))
@@ -164,7 +148,7 @@ def test_ocr_extract_falls_back_to_claude_below_085(api, db, pupil, gemini_fake,
 
 
 def test_ocr_extract_survives_api_gateway_binary_bodies(gateway, database_url, tokens, db, student,
-                                                        gemini_fake, anthropic_fake, ocr_switch):
+                                                        gemini_fake, anthropic_fake, ai_switches):
     gemini_fake.script(gemini_fake.json_reply(PAGE))
     response = gateway.post("/attempts/ocr-extract", headers=form_headers(tokens.headers(**student.claims)),
                             body=multipart("image", samples.jpeg()))
@@ -177,7 +161,7 @@ def test_ocr_extract_survives_api_gateway_binary_bodies(gateway, database_url, t
     (samples.jpeg()[:300], "corrupt"), (b"%PDF-1.7 not an image", "unsupported_type"),
     (samples.png_image(2, 2)[:-20], "corrupt"), (b"\xff\xd8\xff" + bytes(5 * 1024 * 1024), "too_large")])
 def test_ocr_extract_refuses_bad_images_before_any_provider_call(api, db, pupil, gemini_fake, anthropic_fake,
-                                                                 ocr_switch, data, reason):
+                                                                 ai_switches, data, reason):
     response = api.post("/attempts/ocr-extract", headers=form_headers(pupil), body=multipart("image", data))
     assert response.status_code == 400
     assert response.json_body["details"][0]["field"] == "image"
@@ -185,7 +169,7 @@ def test_ocr_extract_refuses_bad_images_before_any_provider_call(api, db, pupil,
     assert gemini_fake.requests == [] and anthropic_fake.requests == []
 
 
-def test_ocr_extract_needs_a_multipart_image_field(api, pupil, gemini_fake, anthropic_fake, ocr_switch):
+def test_ocr_extract_needs_a_multipart_image_field(api, pupil, gemini_fake, anthropic_fake, ai_switches):
     cases = [(pupil, json.dumps({"image": "x"}), "content_type"),
              (form_headers(pupil), multipart("photo", samples.jpeg()), "missing"),
              (form_headers(pupil), multipart("image", b""), "empty")]
@@ -195,15 +179,15 @@ def test_ocr_extract_needs_a_multipart_image_field(api, pupil, gemini_fake, anth
     assert gemini_fake.requests == []
 
 
-def test_ocr_extract_with_failing_providers_is_an_empty_list(api, pupil, gemini_fake, anthropic_fake, ocr_switch):
+def test_ocr_extract_with_failing_providers_is_an_empty_list(api, pupil, gemini_fake, anthropic_fake, ai_switches):
     gemini_fake.script(gemini_fake.error(500))
     anthropic_fake.script(anthropic_fake.error(529))
     response = api.post("/attempts/ocr-extract", headers=form_headers(pupil), body=multipart("image", samples.jpeg()))
     assert response.status_code == 201 and response.json_body["data"] == {"exercises": []}
 
 
-def test_ocr_extract_honours_the_ocr_killswitch(api, pupil, gemini_fake, anthropic_fake, ocr_switch):
-    ocr_switch(True)
+def test_ocr_extract_honours_the_ocr_killswitch(api, pupil, gemini_fake, anthropic_fake, ai_switches):
+    ai_switches.set("OCR_PAUSED", True)
     response = api.post("/attempts/ocr-extract", headers=form_headers(pupil), body=multipart("image", samples.jpeg()))
     assert response.status_code == 503 and "paused" in response.json_body["message"]
     assert gemini_fake.requests == [] and anthropic_fake.requests == []
@@ -218,7 +202,7 @@ def upload_scan(api, aws, guide, pupil) -> str:
 
 
 def test_scan_page_creates_one_graded_submission_per_matched_exercise(api, aws, db, school, student, pupil,
-                                                                      gemini_fake, anthropic_fake, ocr_switch):
+                                                                      gemini_fake, anthropic_fake, ai_switches):
     guide = build_guide(db, school, status="PUBLISHED", questions=[approved(), approved(), approved()])
     key = upload_scan(api, aws, guide, pupil)
     gemini_fake.script(gemini_fake.json_reply(PAGE))  # two exercises for three questions
@@ -246,7 +230,7 @@ def test_scan_page_creates_one_graded_submission_per_matched_exercise(api, aws, 
 
 
 def test_scan_page_skips_questions_at_their_resubmission_cap(api, aws, db, school, student, pupil,
-                                                             gemini_fake, anthropic_fake, ocr_switch):
+                                                             gemini_fake, anthropic_fake, ai_switches):
     guide = build_guide(db, school, status="PUBLISHED", questions=[approved(), approved()], max_resubmissions=0)
     key = upload_scan(api, aws, guide, pupil)
     gemini_fake.script(gemini_fake.json_reply(PAGE), gemini_fake.json_reply(PAGE))
@@ -264,7 +248,7 @@ def test_scan_page_skips_questions_at_their_resubmission_cap(api, aws, db, schoo
 
 
 def test_scan_page_with_no_readable_exercise_matches_nothing(api, aws, db, school, pupil, gemini_fake, anthropic_fake,
-                                                             ocr_switch):
+                                                             ai_switches):
     guide = build_guide(db, school, status="PUBLISHED", questions=[approved()])
     key = upload_scan(api, aws, guide, pupil)
     gemini_fake.script(gemini_fake.json_reply({"exercises": []}))
@@ -275,7 +259,7 @@ def test_scan_page_with_no_readable_exercise_matches_nothing(api, aws, db, schoo
     assert db.fetch_value("SELECT count(*) FROM guide_submissions") == 0
 
 
-def test_scan_page_refusals(api, aws, db, school, student, pupil, gemini_fake, anthropic_fake, ocr_switch):
+def test_scan_page_refusals(api, aws, db, school, student, pupil, gemini_fake, anthropic_fake, ai_switches):
     guide = build_guide(db, school, status="PUBLISHED", questions=[approved()])
     other_student_key = f"guide-scans/{guide.id}/{school.students[1].profile_id}/{uuid.uuid4()}.jpg"
     missing_key = f"guide-scans/{guide.id}/{student.profile_id}/{uuid.uuid4()}.jpg"

@@ -23,7 +23,6 @@ Run it alone (the local runtime does): ``python -m tests.fakes.anthropic_server 
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import math
@@ -31,11 +30,12 @@ import re
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from typing import Any
+
+from tests.fakes.scripted_http import RecordedRequest as _Recorded
+from tests.fakes.scripted_http import Reply, ScriptedHttpFake
 
 CACHE_TTL_SECONDS = 300.0
 IMAGE_TOKENS = 1600
@@ -61,23 +61,8 @@ def minimum_cacheable_tokens(model: str) -> int:
 
 
 @dataclass
-class Reply:
-    """One scripted answer: HTTP status, JSON (or raw) body, headers, and an optional delay."""
-
-    status: int = 200
-    body: Any = None
-    raw: bytes | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay_seconds: float = 0.0
-    usage: dict[str, int] | None = None  # None: computed from the request
-
-
-@dataclass
-class RecordedRequest:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
+class RecordedRequest(_Recorded):
+    """A Messages API request as the SDK sent it."""
 
     @property
     def api_key(self) -> str | None:
@@ -168,77 +153,25 @@ class PromptCache:
             self._entries.clear()
 
 
-class AnthropicFake:
+class AnthropicFake(ScriptedHttpFake):
     """The server; see the module docstring."""
+
+    thread_name = "anthropic-fake"
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, cache_ttl_seconds: float = CACHE_TTL_SECONDS,
                  clock: Callable[[], float] = time.monotonic):
-        self.requests: list[RecordedRequest] = []
         self.cache = PromptCache(cache_ttl_seconds, clock)
-        self._scripted: deque[Reply] = deque()
-        self._lock = threading.Lock()
-        fake = self
+        super().__init__(host, port)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):  # noqa: N802 - http.server naming
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = None
-                request = RecordedRequest("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                with fake._lock:
-                    fake.requests.append(request)
-                if self.path.split("?")[0].rstrip("/") != "/v1/messages":
-                    self._send(Reply(404, fake._error_body("not_found_error", f"no route {self.path}")))
-                    return
-                if body is None or not isinstance(body, dict):
-                    self._send(Reply(400, fake._error_body("invalid_request_error", "body must be JSON")))
-                    return
-                self._send(fake._reply_for(body))
-
-            def _send(self, reply: Reply) -> None:
-                if reply.delay_seconds:
-                    time.sleep(reply.delay_seconds)
-                payload = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()
-                try:
-                    self.send_response(reply.status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.send_header("request-id", f"req_{uuid.uuid4().hex[:20]}")
-                    for name, value in reply.headers.items():
-                        self.send_header(name, value)
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up (time-out tests)
-                    pass
-
-            def log_message(self, *args):
-                pass
-
-        self._httpd = ThreadingHTTPServer((host, port), Handler)
-        self._httpd.daemon_threads = True
-        self.url = f"http://{host}:{self._httpd.server_port}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
-                                        name="anthropic-fake")
-        self._thread.start()
-
-    # -- scripting -------------------------------------------------------------------------------
-
-    def script(self, *replies: Reply) -> None:
-        """Serve ``replies`` (in order) to the next requests, before any default reply."""
-        with self._lock:
-            self._scripted.extend(replies)
+    def record(self, path: str, headers: dict[str, str], body: Any) -> RecordedRequest:
+        return RecordedRequest("POST", path, headers, body)
 
     def reset(self) -> None:
         """Forget recorded requests, scripted replies and the prompt cache."""
-        with self._lock:
-            self.requests.clear()
-            self._scripted.clear()
+        super().reset()
         self.cache.clear()
+
+    # -- scripting -------------------------------------------------------------------------------
 
     @staticmethod
     def tool_use(name: str, tool_input: Any, *, usage: dict[str, int] | None = None,
@@ -263,29 +196,22 @@ class AnthropicFake:
         return Reply(status, cls._error_body(error_type or kinds.get(status, "api_error"), message),
                      headers=headers, delay_seconds=delay_seconds)
 
-    @staticmethod
-    def raw(status: int, payload: bytes) -> Reply:
-        return Reply(status, raw=payload)
-
-    @staticmethod
-    def delay(seconds: float, then: Reply | None = None) -> Reply:
-        """Answer only after ``seconds`` (longer than the client's time-out: a time-out)."""
-        reply = then or Reply(body=None)
-        reply.delay_seconds = seconds
-        return reply
-
     # -- replies --------------------------------------------------------------------------------
 
     @staticmethod
     def _error_body(error_type: str, message: str) -> dict[str, Any]:
         return {"type": "error", "error": {"type": error_type, "message": message}}
 
-    def _reply_for(self, body: dict[str, Any]) -> Reply:
-        with self._lock:
-            scripted = self._scripted.popleft() if self._scripted else None
-        reply = scripted or Reply(body=None)
+    def answer(self, request: RecordedRequest) -> Reply:
+        if request.path.rstrip("/") != "/v1/messages":
+            return Reply(404, self._error_body("not_found_error", f"no route {request.path}"))
+        if not isinstance(request.body, dict):
+            return Reply(400, self._error_body("invalid_request_error", "body must be JSON"))
+        body = request.body
+        reply = self.next_scripted() or Reply(body=None)
+        headers = {"request-id": f"req_{uuid.uuid4().hex[:20]}", **reply.headers}
         if reply.status != 200 or reply.raw is not None:
-            return reply
+            return Reply(reply.status, reply.body, reply.raw, headers, reply.delay_seconds)
         message = reply.body if reply.body is not None else default_message(body)
         content = message.get("content") or []
         output_tokens = sum(estimate_tokens(json.dumps(block.get("input")) if block.get("type") == "tool_use"
@@ -300,19 +226,7 @@ class AnthropicFake:
             "usage": {"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 0,
                       "cache_read_input_tokens": 0, **usage},
         }
-        return Reply(200, full, headers=reply.headers, delay_seconds=reply.delay_seconds)
-
-    # -- lifecycle ------------------------------------------------------------------------------
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    def __enter__(self) -> "AnthropicFake":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
+        return Reply(200, full, headers=headers, delay_seconds=reply.delay_seconds)
 
 
 # -- default answers ---------------------------------------------------------------------------
@@ -370,18 +284,5 @@ def default_message(body: dict[str, Any]) -> dict[str, Any]:
     return {"content": [{"type": "text", "text": "OK"}], "stop_reason": "end_turn"}
 
 
-def main() -> None:  # pragma: no cover - manual use and the local runtime
-    parser = argparse.ArgumentParser(description="Local Anthropic Messages API fake")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    args = parser.parse_args()
-    fake = AnthropicFake(args.host, args.port)
-    print(fake.url, flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        fake.stop()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+if __name__ == "__main__":  # pragma: no cover - manual use and the local runtime
+    AnthropicFake.serve_from_command_line("Local Anthropic Messages API fake")

@@ -18,18 +18,16 @@ Run it alone: ``python -m tests.fakes.gemini_server --port 8702``.
 """
 from __future__ import annotations
 
-import argparse
 import base64
 import json
 import math
 import re
-import threading
-import time
 import uuid
-from collections import deque
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from typing import Any
+
+from tests.fakes.scripted_http import RecordedRequest as _Recorded
+from tests.fakes.scripted_http import Reply, ScriptedHttpFake
 
 IMAGE_TOKENS = 258  # what Gemini bills for an image up to 384×384 (tiles of 768×768 cost the same)
 _PATH = re.compile(r"^/(?P<version>v1|v1beta|v1alpha)/models/(?P<model>[^/:]+):generateContent$")
@@ -43,19 +41,9 @@ def estimate_tokens(text: str) -> int:
 
 
 @dataclass
-class Reply:
-    status: int = 200
-    body: Any = None
-    raw: bytes | None = None
-    delay_seconds: float = 0.0
+class RecordedRequest(_Recorded):
+    """A generateContent request as the SDK sent it."""
 
-
-@dataclass
-class RecordedRequest:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
     model: str | None = None
     api_version: str | None = None
 
@@ -96,70 +84,17 @@ class RecordedRequest:
         return "\n".join(part.get("text", "") for part in instruction.get("parts") or [])
 
 
-class GeminiFake:
+class GeminiFake(ScriptedHttpFake):
     """The server; see the module docstring."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        self.requests: list[RecordedRequest] = []
-        self._scripted: deque[Reply] = deque()
-        self._lock = threading.Lock()
-        fake = self
+    thread_name = "gemini-fake"
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):  # noqa: N802 - http.server naming
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = None
-                path = self.path.split("?")[0]
-                found = _PATH.match(path)
-                request = RecordedRequest("POST", path, {k.lower(): v for k, v in self.headers.items()}, body,
-                                          found["model"] if found else None, found["version"] if found else None)
-                with fake._lock:
-                    fake.requests.append(request)
-                if not found:
-                    self._send(fake.error(404, f"no route {path}"))
-                elif not isinstance(body, dict):
-                    self._send(fake.error(400, "Invalid JSON payload received."))
-                else:
-                    self._send(fake._reply_for(request))
-
-            def _send(self, reply: Reply) -> None:
-                if reply.delay_seconds:
-                    time.sleep(reply.delay_seconds)
-                payload = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()
-                try:
-                    self.send_response(reply.status)
-                    self.send_header("Content-Type", "application/json; charset=UTF-8")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-            def log_message(self, *args):
-                pass
-
-        self._httpd = ThreadingHTTPServer((host, port), Handler)
-        self._httpd.daemon_threads = True
-        self.url = f"http://{host}:{self._httpd.server_port}"
-        threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
-                         name="gemini-fake").start()
+    def record(self, path: str, headers: dict[str, str], body: Any) -> RecordedRequest:
+        found = _PATH.match(path)
+        return RecordedRequest("POST", path, headers, body, found["model"] if found else None,
+                               found["version"] if found else None)
 
     # -- scripting -------------------------------------------------------------------------------
-
-    def script(self, *replies: Reply) -> None:
-        with self._lock:
-            self._scripted.extend(replies)
-
-    def reset(self) -> None:
-        with self._lock:
-            self.requests.clear()
-            self._scripted.clear()
 
     @staticmethod
     def json_reply(value: Any) -> Reply:
@@ -184,22 +119,14 @@ class GeminiFake:
                                         "status": statuses.get(status, "UNKNOWN")}},
                      delay_seconds=delay_seconds)
 
-    @staticmethod
-    def raw(status: int, payload: bytes) -> Reply:
-        return Reply(status, raw=payload)
-
-    @staticmethod
-    def delay(seconds: float, then: Reply | None = None) -> Reply:
-        reply = then or Reply(body=None)
-        reply.delay_seconds = seconds
-        return reply
-
     # -- replies --------------------------------------------------------------------------------
 
-    def _reply_for(self, request: RecordedRequest) -> Reply:
-        with self._lock:
-            scripted = self._scripted.popleft() if self._scripted else None
-        reply = scripted or Reply(body=None)
+    def answer(self, request: RecordedRequest) -> Reply:
+        if request.model is None:
+            return self.error(404, f"no route {request.path}")
+        if not isinstance(request.body, dict):
+            return self.error(400, "Invalid JSON payload received.")
+        reply = self.next_scripted() or Reply(body=None)
         if reply.status != 200 or reply.raw is not None:
             return reply
         spec = reply.body if reply.body is not None else {"text": json.dumps(default_answer(request))}
@@ -218,16 +145,6 @@ class GeminiFake:
         }
         return Reply(200, body, delay_seconds=reply.delay_seconds)
 
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    def __enter__(self) -> "GeminiFake":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
 
 def default_answer(request: RecordedRequest) -> dict[str, Any]:
     """A transcription shaped like the request's response schema."""
@@ -237,18 +154,5 @@ def default_answer(request: RecordedRequest) -> dict[str, Any]:
     return dict(DEFAULT_TRANSCRIPTION)
 
 
-def main() -> None:  # pragma: no cover - manual use and the local runtime
-    parser = argparse.ArgumentParser(description="Local Gemini generateContent fake")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=0)
-    args = parser.parse_args()
-    fake = GeminiFake(args.host, args.port)
-    print(fake.url, flush=True)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        fake.stop()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+if __name__ == "__main__":  # pragma: no cover - manual use and the local runtime
+    GeminiFake.serve_from_command_line("Local Gemini generateContent fake")

@@ -3,17 +3,16 @@ the document store, moto's SSM for the killswitch and the local Anthropic fake b
 from __future__ import annotations
 
 import json
-import uuid
 
 import mongomock
 import pytest
 
-from chalicelib import dependencies, killswitches
+from chalicelib import dependencies
 from chalicelib.ai.prompts import PREFIX_TOKEN_TARGET
 from chalicelib.documents.mongo_store import MongoDocumentStore
 from chalicelib.documents.postgres_store import PostgresDocumentStore
 from tests.factories import build_school
-from tests.fakes.ai_fixtures import anthropic_fake  # noqa: F401 - fixture
+from tests.fakes.ai_fixtures import ai_switches, anthropic_fake  # noqa: F401 - fixtures
 from tests.workers.conftest import FakeLambdaContext, failed_ids, redeliveries, sqs_event, sqs_record
 
 HANDLER = "llm_classifier_worker"
@@ -43,22 +42,7 @@ def catalogue(db):
 
 
 @pytest.fixture
-def llm_switch(aws, monkeypatch):
-    name = f"/test/{aws.stage}/llm/paused"
-    monkeypatch.setenv("SSM_LLM_PAUSED_PARAM", name)
-    dependencies.reset()
-    killswitches.clear_cache()
-
-    def flip(paused: bool) -> None:
-        aws.client("ssm").put_parameter(Name=name, Value="true" if paused else "false", Type="String", Overwrite=True)
-        killswitches.clear_cache()
-
-    yield flip
-    killswitches.clear_cache()
-
-
-@pytest.fixture
-def worker(database_url, anthropic_fake, catalogue, llm_switch, lambda_client):
+def worker(database_url, anthropic_fake, catalogue, ai_switches, lambda_client):
     """Invoke the handler; returns the failed message ids."""
     def run(records, **kwargs):
         return failed_ids(lambda_client.invoke(HANDLER, sqs_event(records)).payload)
@@ -174,7 +158,7 @@ def test_the_next_call_of_a_domain_reads_its_prefix_from_the_cache(worker, anthr
     assert second["cost_estimated_usd"] < first["cost_estimated_usd"]
 
 
-def test_job_documents_also_go_to_mongodb(database_url, anthropic_fake, catalogue, llm_switch, lambda_client, db,
+def test_job_documents_also_go_to_mongodb(database_url, anthropic_fake, catalogue, ai_switches, lambda_client, db,
                                           school, monkeypatch):
     mongo = MongoDocumentStore(mongomock.MongoClient(tz_aware=True)["innova"])
     monkeypatch.setattr(dependencies, "document_store", lambda: mongo)
@@ -228,8 +212,8 @@ def test_a_missing_attempt_is_acknowledged_without_a_call(worker, anthropic_fake
 
 # -- failures -----------------------------------------------------------------------------------------
 
-def test_paused_makes_no_call_and_fails_the_items(worker, anthropic_fake, llm_switch, db, school):
-    llm_switch(True)
+def test_paused_makes_no_call_and_fails_the_items(worker, anthropic_fake, ai_switches, db, school):
+    ai_switches.set("LLM_PAUSED", True)
     pending_attempt(db, school, "a-1")
     first, last = sqs_record(request("a-1")), sqs_record(request("a-1"), receive_count=3)
     assert worker([first]) == [first["messageId"]]
@@ -238,7 +222,7 @@ def test_paused_makes_no_call_and_fails_the_items(worker, anthropic_fake, llm_sw
     assert [(j["status"], j["error_message"]) for j in jobs(db)] == [("failed", "paused_due_to_cost"),
                                                                       ("dlq", "paused_due_to_cost")]
     assert attempt_row(db, "a-1")["status"] == "PENDING" and cost_rows(db) == []
-    llm_switch(False)
+    ai_switches.set("LLM_PAUSED", False)
     assert worker([sqs_record(request("a-1"))]) == [] and attempt_row(db, "a-1")["status"] == "CLASSIFIED"
 
 
@@ -314,7 +298,7 @@ def test_a_database_outage_fails_every_record_and_writes_nothing(worker, anthrop
     assert worker([sqs_record(request("a-2"))]) == [] and attempt_row(db, "a-2")["status"] == "CLASSIFIED"
 
 
-def test_the_handler_with_a_long_lambda_context(app_module, database_url, anthropic_fake, catalogue, llm_switch, db,
+def test_the_handler_with_a_long_lambda_context(app_module, database_url, anthropic_fake, catalogue, ai_switches, db,
                                                 school):
     pending_attempt(db, school, "a-1")
     anthropic_fake.script(anthropic_fake.error(529), anthropic_fake.tool_use(

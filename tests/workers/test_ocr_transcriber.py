@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import urllib.request
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 
-from chalicelib import dependencies, killswitches
+from chalicelib import dependencies
 from chalicelib.documents.postgres_store import PostgresDocumentStore
 from chalicelib.messaging.messages import AttemptReprocess
 from tests.ai import image_samples as samples
 from tests.factories import build_school
-from tests.fakes.ai_fixtures import anthropic_fake, gemini_fake  # noqa: F401 - fixtures
+from tests.fakes.ai_fixtures import ai_switches, anthropic_fake, gemini_fake  # noqa: F401 - fixtures
 
 HANDLER = "ocr_worker"
 
@@ -27,21 +27,6 @@ def steps(confidence: float, *lines: str, answer: str = "225") -> dict:
 @pytest.fixture
 def school(db):
     return build_school(db, "a", students=1)
-
-
-@pytest.fixture
-def ocr_switch(aws, monkeypatch):
-    name = f"/test/{aws.stage}/ocr/paused"
-    monkeypatch.setenv("SSM_OCR_PAUSED_PARAM", name)
-    dependencies.reset()
-    killswitches.clear_cache()
-
-    def flip(paused: bool) -> None:
-        aws.client("ssm").put_parameter(Name=name, Value="true" if paused else "false", Type="String", Overwrite=True)
-        killswitches.clear_cache()
-
-    yield flip
-    killswitches.clear_cache()
 
 
 @pytest.fixture
@@ -59,7 +44,7 @@ def bucket(aws) -> str:
 
 
 @pytest.fixture
-def ocr(database_url, aws, bucket, gemini_fake, anthropic_fake, ocr_switch, lambda_client, db, school):
+def ocr(database_url, aws, bucket, gemini_fake, anthropic_fake, ai_switches, lambda_client, db, school):
     """``ocr.upload(...)`` puts a photo and returns moto's S3 event; ``ocr.run(event)`` invokes the worker."""
     class Harness:
         student = school.students[0].profile_id
@@ -216,14 +201,14 @@ def test_an_oversized_object_is_refused_from_its_event(ocr, gemini_fake):
     assert ocr.job(event)["status"] == "failed" and "too_large" in ocr.job(event)["error_message"]
 
 
-def test_paused_fails_the_job_without_a_call_and_a_copy_onto_itself_resumes_it(ocr, gemini_fake, ocr_switch):
-    ocr_switch(True)
+def test_paused_fails_the_job_without_a_call_and_a_copy_onto_itself_resumes_it(ocr, gemini_fake, ai_switches):
+    ai_switches.set("OCR_PAUSED", True)
     event = ocr.upload()
     ocr.run(event)
     job = ocr.job(event)
     assert (job["status"], job["error_message"]) == ("failed", "paused_due_to_cost")
     assert gemini_fake.requests == []
-    ocr_switch(False)
+    ai_switches.set("OCR_PAUSED", False)
     gemini_fake.script(gemini_fake.json_reply(steps(0.9)))
     ocr.run(event)  # a failed job is processed again (the operator's re-trigger)
     assert ocr.job(event)["status"] == "completed" and "error_message" not in ocr.job(event)
