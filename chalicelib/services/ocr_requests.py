@@ -27,7 +27,7 @@ from chalicelib.domain.identity import Principal
 from chalicelib.messaging.s3_storage import ObjectStorage, StorageUnavailable
 from chalicelib.messaging.sqs_publisher import Publisher
 from chalicelib.services.access import require_profile
-from chalicelib.store import photo_uploads
+from chalicelib.store import attempts as attempt_store
 from chalicelib.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def photo_upload_url(db: Database, storage: ObjectStorage, principal: Principal,
     which attempt the photo belongs to.
     """
     student_id = require_profile(principal, STUDENT_PROFILE)
-    if not photo_uploads.is_own_attempt(db, attempt_id, student_id):
+    if attempt_store.find_attempt_student(db, attempt_id) != student_id:
         raise errors.NotFound(f"Attempt {attempt_id} not found")
     if not bucket:
         raise errors.Unavailable("S3_OCR_UPLOADS_BUCKET not configured")
