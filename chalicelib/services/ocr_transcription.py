@@ -124,8 +124,6 @@ def transcribe_upload(upload: Upload, *, documents: Any, storage: Any, orchestra
                       now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
                       time_budget_seconds: float = WORKER_TIME_BUDGET_SECONDS) -> TranscriptionResult:
     """Process one uploaded photo; see the module docstring."""
-    from chalicelib.documents.store import now_utc
-
     started = time.perf_counter()
     try:
         job = documents.find_ocr_job(upload.upload_id)

@@ -58,8 +58,9 @@ def handle(event: Any) -> dict[str, Any]:
                     record_cost=record_cost, review_threshold=settings.ocr_review_threshold)
                 results.append({"key": key, "upload_id": result.upload_id, "status": result.status,
                                 "published": result.published})
-            except RetryableOcrError as exc:
-                log.error("upload failed, will be retried", extra={"upload_id": upload.upload_id, "error": str(exc)})
+            except Exception as exc:  # noqa: BLE001 - transient (RetryableOcrError) or unexpected: retry it
+                log.error("upload failed, will be retried", exc_info=not isinstance(exc, RetryableOcrError),
+                          extra={"upload_id": upload.upload_id, "error": f"{type(exc).__name__}: {exc}"})
                 results.append({"key": key, "upload_id": upload.upload_id, "status": "retry"})
                 retryable.append(exc)
     if retryable:

@@ -266,3 +266,13 @@ def test_the_photo_upload_url_and_the_worker_together(api, tokens, ocr, gemini_f
         data["uploadId"], "att-77", "trace-from-api", "completed")
     body = AttemptReprocess.model_validate_json(ocr.messages()[0]["Body"])
     assert (body.attempt_id, body.trace_id) == ("att-77", "trace-from-api")
+
+
+def test_a_transient_failure_of_one_record_does_not_stop_the_others(ocr, gemini_fake, aws, bucket):
+    lost, fine = ocr.upload(), ocr.upload()
+    aws.client("s3").delete_object(Bucket=bucket, Key=lost["Records"][0]["s3"]["object"]["key"].replace("%2F", "/"))
+    gemini_fake.script(gemini_fake.json_reply(steps(0.9)))
+    with pytest.raises(Exception) as failure:
+        ocr.run({"Records": lost["Records"] + fine["Records"]})
+    assert "cannot read" in str(failure.value)  # raised after every record was tried: Lambda retries the event
+    assert ocr.job(fine)["status"] == "completed" and len(ocr.messages()) == 1
