@@ -193,9 +193,20 @@ def _classify_group(db: Database, documents: Any, classifier: Classifier, group:
     results = [(attempt_id, _stored_code(c, prompt), c.confidence) for attempt_id, c in by_attempt.items()]
     completion = _completion(prompt, reply, by_attempt, classifier.model,
                              round((time.perf_counter() - started) * 1000))
-    with db.transaction():
-        written = store.write_classifications(db, job_id, results)
-        documents.update_llm_job(job_id, completion)  # same transaction with the PostgreSQL store
+    try:
+        with db.transaction():
+            written = store.write_classifications(db, job_id, results)
+            documents.update_llm_job(job_id, completion)  # same transaction with the PostgreSQL store
+    except Exception as exc:
+        # Nothing was written; the group is retried (the caller fails it). Say so on the job if the
+        # store still answers, and keep the billed call visible.
+        _record_cost(db, classifier.model, reply.usage, trace_id)
+        try:
+            documents.update_llm_job(job_id, {"status": "dlq" if final else "failed",
+                                              "error_message": f"write_back_failed: {type(exc).__name__}: {exc}"})
+        except Exception:  # noqa: BLE001 - the store is the problem: the job stays pending
+            log.warning("job document not updated after a failed write-back", extra={"job_id": job_id})
+        raise
     _record_cost(db, classifier.model, reply.usage, trace_id)
     log.info("attempts classified", extra={"job_id": job_id, "attempts": len(attempt_ids),
                                            "answered": len(by_attempt), "written": len(written),
