@@ -1,16 +1,16 @@
 """Attempts: submission with synchronous classification and BKT, status, detail, field reports,
 ad-hoc solves, and the two entry points other paths use to write attempts.
 
-``POST /attempts`` costs three database round trips including authentication's read: the statement
-of :func:`chalicelib.store.attempts.insert_submitted_attempt` (topic resolution, verdict, attempt,
-steps, mastery, outbox — atomic on its own, no BEGIN/COMMIT needed) and the delete of the outbox
-rows once their messages are sent; plus one SQS call per destination queue. A failed publish
+``POST /attempts`` costs three database round trips including authentication's read: the call of
+:func:`chalicelib.store.attempts.insert_submitted_attempt` (topic resolution, verdict, attempt,
+steps, mastery, outbox — one statement, atomic on its own, no BEGIN/COMMIT needed) and the delete
+of the outbox rows once their messages are sent; plus one SQS call per destination queue. A failed publish
 keeps its outbox row for a later re-publish with the same ids (:mod:`.attempt_publishing`).
 
 For other code paths (the attempt-reprocess worker):
 
 - :func:`record_attempt` writes an attempt the caller classified, its steps and — given a topic —
-  its one BKT update (with ``trend_7d``), in one statement; it joins the caller's transaction.
+  its one BKT update (with ``trend_7d``), atomically; it joins the caller's transaction.
 - :func:`reclassify_attempt` re-classifies an existing attempt in place with the rule engine and
   replaces its steps, with no BKT update and no telemetry (DECISIONS.md §3); it returns the LLM
   request to publish when the result is ``UNCLASSIFIED``.
@@ -144,16 +144,16 @@ def submit_attempt(db: Database, publisher: SqsPublisher, principal: Principal, 
         fallback_statement=f"{_number_text(submission.minuend)} - {_number_text(submission.subtrahend)} = ?",
         lease_seconds=OUTBOX_LEASE_SECONDS,
     )
-    if row["attempt_id"] is None:
+    if row["attempt_status"] is None:
         _raise_submission_refusal(row, submission)
     messages = [PendingMessage.from_row(attempt_id, entry) for entry in row["outbox"] or ()]
     if messages:
         publish_pending(db, publisher, attempt_id, messages)
-    p_known = float(row["p_known"])
+    p_known = float(row["mastery_p_known"])
     return SubmittedAttempt(
-        attempt_id=attempt_id, is_correct=row["is_correct"], error_tag_code=row["tag"],
-        classifier_source=row["classifier_source"], confidence=float(row["confidence"]), p_known=p_known,
-        mastery_level=mastery_level(p_known).value, trend_7d=row["trend_7d"],
+        attempt_id=attempt_id, is_correct=row["verdict_correct"], error_tag_code=row["verdict_tag"],
+        classifier_source=row["attempt_classifier_source"], confidence=float(row["verdict_confidence"]),
+        p_known=p_known, mastery_level=mastery_level(p_known).value, trend_7d=row["mastery_trend_7d"],
     )
 
 
@@ -324,19 +324,27 @@ class RecordedAttempt:
 
 
 def record_attempt(db: Database, record: AttemptRecord) -> RecordedAttempt:
-    """Write a classified attempt, its steps and its BKT update in one statement.
+    """Write a classified attempt, its steps and its BKT update, atomically.
 
     Joins the caller's transaction when there is one (the reprocess worker locks its submission
     first); publishes nothing. A ``topic_id`` that does not exist skips the mastery update.
     """
-    row = attempt_store.insert_recorded_attempt(
-        db, attempt_id=record.attempt_id or str(uuid.uuid4()), student_id=record.student_id,
-        is_correct=record.is_correct, status=record.status, classifier_source=record.classifier_source,
-        input_mode=record.input_mode, trace_id=record.trace_id, error_tag_code=record.error_tag_code,
-        confidence=record.confidence, topic_id=record.topic_id, exercise_id=record.exercise_id,
-        course_id=record.course_id, assignment_id=record.assignment_id, final_answer=record.final_answer,
-        ocr_confidence=record.ocr_confidence, ocr_provider=record.ocr_provider, steps=list(record.steps))
-    return RecordedAttempt(row["attempt_id"], row["p_known"], row["trend_7d"])
+    attempt_id = record.attempt_id or str(uuid.uuid4())
+    with db.transaction():
+        attempt_store.insert_recorded_attempt(
+            db, attempt_id=attempt_id, student_id=record.student_id, is_correct=record.is_correct,
+            status=record.status, classifier_source=record.classifier_source, input_mode=record.input_mode,
+            trace_id=record.trace_id, error_tag_code=record.error_tag_code, confidence=record.confidence,
+            exercise_id=record.exercise_id, course_id=record.course_id, assignment_id=record.assignment_id,
+            final_answer=record.final_answer, ocr_confidence=record.ocr_confidence,
+            ocr_provider=record.ocr_provider, steps=list(record.steps))
+        mastery = None
+        if record.topic_id is not None:
+            mastery = attempt_store.apply_bkt_observation(db, attempt_id=attempt_id, student_id=record.student_id,
+                                                          topic_id=record.topic_id, is_correct=record.is_correct)
+    if mastery is None:
+        return RecordedAttempt(attempt_id, None, None)
+    return RecordedAttempt(attempt_id, mastery["mastery_p_known"], mastery["mastery_trend_7d"])
 
 
 @dataclass(frozen=True)

@@ -394,6 +394,8 @@ def test_solve_adhoc_validates_and_checks_who_asks(db, api, tokens, aws, school)
     assert ask(student, studentId=classmate.profile_id).status_code == 404
     assert ask(student, courseId="no-such-course").status_code == 404
     assert ask(school.parent).status_code == 403
+    assert api.post("/attempts/solve-adhoc", body=json.dumps(base),
+                    headers={"Content-Type": "application/json"}).status_code == 401
     assert ask(school.teacher, studentSteps=["x = 1"], gradeLevel=5).status_code == 201
     body = json.loads(one_message(aws, "adhoc_solve")["Body"])
     assert (body["student_steps"], body["grade_level"]) == (["x = 1"], 5)

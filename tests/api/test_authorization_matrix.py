@@ -322,6 +322,38 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("GET", "/parent/children"): RouteCase(fixed("/parent/children"), roles=("parent",), foreign=False),
     ("GET", "/parent/children/{student_id}"): RouteCase(
         lambda w, role, scope: Call(f"/parent/children/{w.pupil(scope)}"), roles=("parent",)),
+
+    # attempts (§4.3): parents never see attempts; the graded submission's attempt is "att-<submission>"
+    ("POST", "/attempts"): RouteCase(
+        lambda w, role, scope: Call("/attempts", body={
+            "studentId": w.pupil(scope), "topicCode": w.school(scope).topic_ids[0], "expectedAnswer": 4,
+            "studentAnswer": 4, "rawSteps": [{"expression": "2 + 2 = 4", "isFinal": True}]}),
+        roles=STUDENT_TEACHER_ADMIN, status=201),
+    ("POST", "/attempts/solve-adhoc"): RouteCase(
+        lambda w, role, scope: Call("/attempts/solve-adhoc", body={
+            "studentId": w.pupil(scope), "problemLatex": "x + 1 = 3", "studentFinalAnswer": "2"}),
+        roles=STUDENT_TEACHER_ADMIN, status=201),
+    ("GET", "/attempts/{id}/status"): RouteCase(
+        lambda w, role, scope: Call(f"/attempts/att-{w.submission(scope)}/status"), roles=STUDENT_TEACHER_ADMIN),
+    ("GET", "/attempts/{id}/detail"): RouteCase(
+        lambda w, role, scope: Call(f"/attempts/att-{w.submission(scope)}/detail"), roles=STUDENT_TEACHER_ADMIN,
+        fixtures=AWS),
+    ("POST", "/attempts/{id}/report"): RouteCase(
+        lambda w, role, scope: Call(f"/attempts/att-{w.submission(scope)}/report", body={"errorTagCode": ACTIVE_TAG}),
+        roles=STUDENT_TEACHER_ADMIN, status=201),
+
+    # mastery (§4.4): course views for the course's teachers; parents never see raw numbers
+    ("GET", "/mastery/{studentId}"): RouteCase(
+        lambda w, role, scope: Call(f"/mastery/{w.pupil(scope)}"), roles=STUDENT_TEACHER_ADMIN),
+    ("GET", "/mastery/course/{courseId}"): RouteCase(
+        lambda w, role, scope: Call(f"/mastery/course/{w.school(scope).course_id}"), roles=TEACHER_ADMIN),
+    ("GET", "/mastery/course/{courseId}/heatmap"): RouteCase(
+        lambda w, role, scope: Call(f"/mastery/course/{w.school(scope).course_id}/heatmap"), roles=TEACHER_ADMIN),
+    ("GET", "/mastery/classroom/{classroomId}"): RouteCase(
+        lambda w, role, scope: Call(f"/mastery/classroom/{w.school(scope).course_id}"), roles=TEACHER_ADMIN),
+    ("GET", "/mastery/recommend/{courseId}/{studentId}"): RouteCase(
+        lambda w, role, scope: Call(f"/mastery/recommend/{w.school(scope).course_id}/{w.pupil(scope)}"),
+        roles=STUDENT_TEACHER_ADMIN),
 }
 
 

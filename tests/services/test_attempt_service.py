@@ -12,6 +12,7 @@ from chalicelib.domain.bkt import bkt_update
 from chalicelib.domain.rule_engine import classify
 from chalicelib.services import attempt_service
 from chalicelib.services.attempt_service import AttemptRecord
+from chalicelib.store import attempts as attempt_store
 from chalicelib.store.database import IntegrityViolation
 from tests.factories import add_exercise, add_routed_catalogue, build_school
 
@@ -89,8 +90,12 @@ def test_record_attempt_writes_the_attempt_its_steps_and_one_bkt_update(db, scho
     assert db.fetch_value("SELECT attempts_count FROM student_topic_mastery") == 1
 
     with pytest.raises(IntegrityViolation):  # the same attempt can never feed BKT twice
+        attempt_store.apply_bkt_observation(db, attempt_id="rec-1", student_id=student, topic_id=topic,
+                                            is_correct=True)
+    with pytest.raises(IntegrityViolation):
         attempt_service.record_attempt(db, record)
     assert db.fetch_value("SELECT attempts_count FROM student_topic_mastery") == 1
+    assert db.fetch_value("SELECT count(*) FROM attempts") == 1
 
 
 def test_record_attempt_without_a_topic_updates_no_mastery_and_joins_the_callers_transaction(db, school):

@@ -14,7 +14,7 @@ def _parse_iso(value: Any) -> Any:
     if not isinstance(value, str):
         return value  # the datetime validator reports the wrong type
     try:
-        parsed = dt.datetime.fromisoformat(value)
+        parsed = dt.datetime.fromisoformat(value.strip())
     except ValueError:
         raise ValueError("must be an ISO-8601 date or date-time") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
@@ -27,7 +27,7 @@ IsoDateTime = Annotated[
 ]
 """A request field documented as "ISO date": a date or a date-time string."""
 
-Timestamp = Annotated[dt.datetime, PlainSerializer(iso_timestamp, return_type=str)]
+Timestamp = Annotated[dt.datetime, PlainSerializer(iso_timestamp, return_type=str, when_used="json")]
 """A timestamp on the wire: ISO-8601 UTC with milliseconds and ``Z``."""
 
 EntityId = Annotated[str, Field(min_length=1, max_length=200)]

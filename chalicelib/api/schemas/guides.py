@@ -7,43 +7,13 @@ them; timestamps are ISO-8601 UTC with milliseconds (api.md §1.9).
 """
 from __future__ import annotations
 
-import datetime as dt
-import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, PlainSerializer, field_validator
+from pydantic import Field, field_validator
 
-from chalicelib.api.envelope import iso_timestamp
 from chalicelib.api.schemas.base import QueryModel, RequestModel, ResponseModel
+from chalicelib.api.schemas.fields import IsoDateTime, Timestamp
 from chalicelib.domain.guide_states import GuideStatus
-
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _iso_date_or_datetime(value: Any) -> Any:
-    """``"2026-06-01"`` is midnight UTC; a datetime without a zone is UTC (the database holds UTC)."""
-    if isinstance(value, str):
-        text = value.strip()
-        if _DATE_ONLY.match(text):
-            try:
-                return dt.datetime.fromisoformat(text).replace(tzinfo=dt.timezone.utc)
-            except ValueError:
-                raise ValueError("must be an ISO-8601 date or date-time") from None
-        try:
-            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            raise ValueError("must be an ISO-8601 date or date-time") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
-    if value is not None and not isinstance(value, dt.datetime):
-        raise ValueError("must be an ISO-8601 date or date-time string")
-    return value
-
-
-IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_date_or_datetime)]
-"""A request field holding an ISO-8601 date or date-time string."""
-
-Timestamp = Annotated[dt.datetime, PlainSerializer(iso_timestamp, return_type=str, when_used="json")]
-"""A response timestamp: ``2026-06-01T12:00:00.000Z``."""
 
 Text = Annotated[str, Field(max_length=5_000)]
 Latex = Annotated[str, Field(min_length=1, max_length=20_000)]

@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from chalicelib.api.schemas.base import QueryModel, RequestModel, ResponseModel
-from chalicelib.api.schemas.timestamps import IsoTimestamp
+from chalicelib.api.schemas.fields import Timestamp
 from chalicelib.domain.irt import DIFFICULTY_RANGE, DISCRIMINATION_RANGE
 
 # The valid 2PL ranges of domain.md §3.1 (a ∈ [0.1, 3], b ∈ [−3, 3]).
@@ -71,9 +71,9 @@ class ExerciseOut(ResponseModel):
     language: str
     irt_a: float
     irt_b: float
-    irt_calibrated_at: IsoTimestamp | None
+    irt_calibrated_at: Timestamp | None
     status: str
-    created_at: IsoTimestamp
+    created_at: Timestamp
 
 
 class ItemContentOut(ResponseModel):
@@ -93,7 +93,7 @@ class ItemViewOut(ResponseModel):
     irt_a: float
     irt_b: float
     source: str
-    created_at: IsoTimestamp
+    created_at: Timestamp
 
 
 class IrtOut(ResponseModel):

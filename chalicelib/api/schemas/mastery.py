@@ -2,16 +2,9 @@
 in the course views; ``GET /mastery/:studentId`` lists curriculum topics."""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
-
-from pydantic import PlainSerializer
-
-from chalicelib.api.envelope import iso_timestamp
 from chalicelib.api.schemas.base import ResponseModel, omit_if_none
-
-Timestamp = Annotated[datetime, PlainSerializer(iso_timestamp, return_type=str, when_used="json")]
-"""ISO-8601 UTC with milliseconds and a ``Z`` (api.md §1.9)."""
+from chalicelib.api.schemas.practice import RecommendNextOut
+from chalicelib.api.schemas.timestamps import IsoTimestamp
 
 
 class TopicMasteryOut(ResponseModel):
@@ -25,7 +18,7 @@ class TopicMasteryOut(ResponseModel):
     mastery_level: str
     attempts_count: int
     trend_7d: float | None = omit_if_none()
-    last_attempt_at: Timestamp | None = omit_if_none()
+    last_attempt_at: IsoTimestamp | None = omit_if_none()
 
 
 class CourseTopicOut(ResponseModel):
@@ -43,7 +36,7 @@ class CourseAttemptOut(ResponseModel):
     error_tag_name: str | None
     classifier_source: str
     confidence: float | None
-    created_at: Timestamp
+    created_at: IsoTimestamp
 
 
 class ErrorFrequencyOut(ResponseModel):
@@ -95,16 +88,5 @@ class HeatmapOut(ResponseModel):
     students: list[HeatmapStudentOut]
 
 
-class RecommendedExerciseOut(ResponseModel):
-    id: str
-    problem: str
-    topic_code: str
-    topic_name: str
-    irt_a: float
-    irt_b: float
-
-
-class RecommendationOut(ResponseModel):
-    exercise: RecommendedExerciseOut
-    student_theta: float
-    reasoning: str
+# GET /mastery/recommend answers with the shape of GET /practice/recommend-next (domain.md §3.3–3.4).
+RecommendationOut = RecommendNextOut

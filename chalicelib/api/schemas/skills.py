@@ -4,7 +4,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from chalicelib.api.schemas.base import QueryModel, RequestModel, ResponseModel
-from chalicelib.api.schemas.timestamps import IsoTimestamp
+from chalicelib.api.schemas.fields import Timestamp
 
 # Topic codes are unique per unit and are qualified as "<unit code>/<topic code>", so no "/" in them.
 TOPIC_CODE = r"^[^\s/]+$"
@@ -47,7 +47,7 @@ class TopicOut(ResponseModel):
     bkt_p_transit: float
     bkt_p_slip: float
     bkt_p_guess: float
-    bkt_calibrated_at: IsoTimestamp | None
+    bkt_calibrated_at: Timestamp | None
 
 
 class PrerequisitesOut(ResponseModel):
