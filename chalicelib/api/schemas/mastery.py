@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalicelib.api.schemas.base import ResponseModel, omit_if_none
 from chalicelib.api.schemas.practice import RecommendNextOut
-from chalicelib.api.schemas.timestamps import IsoTimestamp
+from chalicelib.api.schemas.fields import Timestamp
 
 
 class TopicMasteryOut(ResponseModel):
@@ -18,7 +18,7 @@ class TopicMasteryOut(ResponseModel):
     mastery_level: str
     attempts_count: int
     trend_7d: float | None = omit_if_none()
-    last_attempt_at: IsoTimestamp | None = omit_if_none()
+    last_attempt_at: Timestamp | None = omit_if_none()
 
 
 class CourseTopicOut(ResponseModel):
@@ -36,7 +36,7 @@ class CourseAttemptOut(ResponseModel):
     error_tag_name: str | None
     classifier_source: str
     confidence: float | None
-    created_at: IsoTimestamp
+    created_at: Timestamp
 
 
 class ErrorFrequencyOut(ResponseModel):
