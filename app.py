@@ -18,7 +18,7 @@ from chalice import Rate
 from chalicelib import resources
 from chalicelib.api.gateway import InnovaChalice
 from chalicelib.api.routes import (
-    admin, alerts, assignments, attempts, auth, classrooms, docs, guides, health, items, mastery,
+    admin, alerts, assignments, attempts, auth, classrooms, docs, guides, health, items, mastery, ocr,
     parent, practice, skills, student_guides,
 )
 from chalicelib.logs import configure_logging
@@ -30,7 +30,7 @@ check_lambda_environment()  # a function missing a required variable fails here,
 
 app = InnovaChalice(app_name=resources.SERVICE)
 app.api.binary_types = list(resources.API_BINARY_MEDIA_TYPES)
-for area in (health, docs, auth, attempts, mastery, skills, items, classrooms, guides, student_guides,
+for area in (health, docs, auth, attempts, ocr, mastery, skills, items, classrooms, guides, student_guides,
              assignments, practice, alerts, parent, admin):
     app.register_blueprint(area.routes.blueprint)
 

@@ -119,3 +119,40 @@ def supabase_auth():
 
         found = _local.supabase_auth = SupabaseAuthClient(settings.supabase_url, settings.supabase_service_role_key)
     return found
+
+
+def llm_classifier():
+    """The Claude classifier of this container (the anthropic SDK is imported on its first call)."""
+    found = getattr(_local, "llm_classifier", None)
+    if found is None:
+        from chalicelib.ai.claude_classifier import ClaudeClassifier
+
+        found = _local.llm_classifier = ClaudeClassifier.from_settings(get_settings())
+    return found
+
+
+def llm_catalog_cache():
+    """Each domain's error catalogue, cached for an hour per container (workers.md §3.2 step 5)."""
+    found = getattr(_local, "llm_catalog_cache", None)
+    if found is None:
+        from chalicelib.services.llm_classification import CatalogCache
+
+        found = _local.llm_catalog_cache = CatalogCache()
+    return found
+
+
+def ocr_orchestrator():
+    """Gemini with the Claude fallback, gated by the OCR killswitch (SDKs imported on first use)."""
+    found = getattr(_local, "ocr_orchestrator", None)
+    if found is None:
+        from chalicelib import killswitches
+        from chalicelib.ai.claude_vision import ClaudeVision
+        from chalicelib.ai.gemini_vision import GeminiVision
+        from chalicelib.ai.ocr_orchestrator import OcrOrchestrator
+
+        settings = get_settings()
+        found = _local.ocr_orchestrator = OcrOrchestrator(
+            GeminiVision.from_settings(settings), ClaudeVision.from_settings(settings),
+            is_paused=lambda: killswitches.is_paused(killswitches.OCR_PAUSED),
+            fallback_threshold=settings.ocr_confidence_threshold)
+    return found

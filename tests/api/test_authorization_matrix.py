@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -49,6 +50,7 @@ class World:
     # one approved question with a graded submission of students[0], see ``submission_ids``).
     guides: dict[str, dict[str, BuiltGuide]] = field(default_factory=dict)
     submission_ids: dict[str, str] = field(default_factory=dict)
+    scan_keys: dict[str, str] = field(default_factory=dict)  # school key → students[0]'s scan of "published"
 
     def school(self, scope: str) -> School:
         return self.a if scope == OWN else self.b
@@ -95,6 +97,9 @@ def fixed(path: str, query: dict[str, str] | None = None, body: Any = None) -> B
     return lambda world, role, scope: Call(path, query, body)
 
 
+OCR_PHOTO = (Path(__file__).resolve().parents[1] / "ai" / "samples" / "python.jpg").read_bytes()
+OCR_FORM = (b'--matrix\r\nContent-Disposition: form-data; name="image"; filename="p.jpg"\r\n'
+            b"Content-Type: image/jpeg\r\n\r\n" + OCR_PHOTO + b"\r\n--matrix--\r\n")
 SPARE_TOPIC = "spare-topic"  # a topic nothing refers to (DELETE /skills/{id})
 ACTIVE_TAG, DRAFT_TAG = "MATRIX_ACTIVE_G4", "MATRIX_DRAFT_G4"
 
@@ -113,9 +118,12 @@ def build_world(db: Database, aws: Any = None) -> World:
             "published": published,
         }
         world.submission_ids[school.key] = add_graded_submission(db, published, 0, school.students[0].profile_id)
+        world.scan_keys[school.key] = f"guide-scans/{published.id}/{school.students[0].profile_id}/scan.jpg"
         if aws is not None:
             aws.client("s3").put_object(Bucket=aws.bucket_names["guides"], Key=world.guides[school.key]["uploaded"]
                                         .source_pdf_key, Body=PDF_BYTES, ContentType="application/pdf")
+            aws.client("s3").put_object(Bucket=aws.bucket_names["submissions"], Key=world.scan_keys[school.key],
+                                        Body=OCR_PHOTO, ContentType="image/jpeg")
         world.alert_ids[school.key] = add_alert(db, school, student=school.students[0])
         # Mastery for the recommenders (POST /assignments/recommend needs at least one record).
         set_mastery(db, school.students[0].profile_id, school.topic_ids[0], 0.5)
@@ -318,6 +326,17 @@ ROUTE_CASES: dict[tuple[str, str], RouteCase] = {
     ("PATCH", "/alerts/{alert_id}/resolve"): RouteCase(
         lambda w, role, scope: Call(f"/alerts/{w.alert_ids[w.school(scope).key]}/resolve"), roles=TEACHER_ADMIN),
 
+    # OCR (§4.3, §4.9; no AI key in the tests: the page reads as no exercise)
+    ("POST", "/attempts/photo-upload-url"): RouteCase(
+        lambda w, role, scope: Call("/attempts/photo-upload-url", body={"attemptId": f"att-{w.submission(scope)}"}),
+        roles=("student",), status=201, fixtures=AWS),
+    ("POST", "/attempts/ocr-extract"): RouteCase(
+        fixed("/attempts/ocr-extract", body=OCR_FORM), status=201, foreign=False, fixtures=("aws", "ssm_switches")),
+    ("POST", "/student/guides/{guide_id}/scan-page"): RouteCase(
+        lambda w, role, scope: Call(f"/student/guides/{w.guide(scope, 'published').id}/scan-page",
+                                    body={"photoKey": w.scan_keys[w.school(scope).key]}),
+        roles=("student",), fixtures=("aws", "ssm_switches")),
+
     # parent (§4.13)
     ("GET", "/parent/children"): RouteCase(fixed("/parent/children"), roles=("parent",), foreign=False),
     ("GET", "/parent/children/{student_id}"): RouteCase(
@@ -406,8 +425,11 @@ def test_route_authorization(route, request, db, gateway, tokens):
             headers = {"Content-Type": "application/json"}
         else:
             headers = tokens.headers(**world.caller(who).claims)
-        response = gateway.request(method, call.path, headers=headers, query=call.query,
-                                   body=json.dumps(call.body) if call.body is not None else None)
+        if isinstance(call.body, bytes):  # a multipart upload
+            headers, body = {**headers, "Content-Type": "multipart/form-data; boundary=matrix"}, call.body
+        else:
+            body = json.dumps(call.body) if call.body is not None else None
+        response = gateway.request(method, call.path, headers=headers, query=call.query, body=body)
         actual[(who, scope)] = response.status
         bodies[(who, scope)] = response.body[:300]
     mismatches = {call: f"expected {status}, got {actual[call]}: {bodies[call]}"
