@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import functools
 import json
 from typing import Any
 
@@ -16,6 +15,7 @@ from chalice import Response
 from pydantic import BaseModel
 
 from chalicelib import errors
+from chalicelib.api.schemas.fields import iso_timestamp
 
 JSON_HEADERS = {"Content-Type": "application/json"}
 
@@ -28,14 +28,6 @@ _ERROR_STATUS: dict[type[errors.InnovaError], tuple[int, str]] = {
     errors.Conflict: (409, "Conflict"),
     errors.Unavailable: (503, "Service Unavailable"),
 }
-
-
-def iso_timestamp(value: dt.datetime) -> str:
-    """``2026-06-01T12:00:00.000Z``; naive datetimes are taken as UTC."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    value = value.astimezone(dt.timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def now_iso() -> str:
@@ -58,26 +50,6 @@ def _json_default(value: Any) -> Any:
 
 def to_json(value: Any) -> str:
     return json.dumps(value, default=_json_default, separators=(",", ":"), ensure_ascii=False)
-
-
-@functools.lru_cache(maxsize=1024)
-def camel(name: str) -> str:
-    """snake_case column name → camelCase JSON field (``bkt_p_l0`` → ``bktPL0``, ``trend_7d`` → ``trend7d``).
-
-    Unlike pydantic's ``to_camel``, a part that starts with a digit keeps its case (data-model.md's
-    JSON name of ``trend_7d`` is ``trend7d``).
-    """
-    if "_" not in name:
-        return name
-    first, *rest = name.split("_")
-    return first + "".join(part if part[:1].isdigit() else part[:1].upper() + part[1:] for part in rest if part)
-
-
-def camelize(row: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A database row with camelCase keys (api.md §2 "raw row" shapes); arrays NULL → []."""
-    if row is None:
-        return None
-    return {camel(k): v for k, v in row.items()}
 
 
 def success(data: Any, *, status: int, path: str, trace_id: str | None,

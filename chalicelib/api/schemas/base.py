@@ -9,11 +9,23 @@
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.api.envelope import camel
+
+@functools.lru_cache(maxsize=1024)
+def camel(name: str) -> str:
+    """snake_case column name → camelCase JSON field (``bkt_p_l0`` → ``bktPL0``, ``trend_7d`` → ``trend7d``).
+
+    Unlike pydantic's ``to_camel``, a part that starts with a digit keeps its case (data-model.md's
+    JSON name of ``trend_7d`` is ``trend7d``).
+    """
+    if "_" not in name:
+        return name
+    first, *rest = name.split("_")
+    return first + "".join(part if part[:1].isdigit() else part[:1].upper() + part[1:] for part in rest if part)
 
 
 class RequestModel(BaseModel):

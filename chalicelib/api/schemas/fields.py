@@ -6,7 +6,13 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
-from chalicelib.api.envelope import iso_timestamp
+
+def iso_timestamp(value: dt.datetime) -> str:
+    """``2026-06-01T12:00:00.000Z``; naive datetimes are taken as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    value = value.astimezone(dt.timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def _parse_iso(value: Any) -> Any:
