@@ -4,21 +4,22 @@ from __future__ import annotations
 from chalicelib import dependencies
 from chalicelib.api.routing import ANY_ROLE, TEACHER_OR_ADMIN, RequestContext, Routes
 from chalicelib.api.schemas.items import (
-    ExerciseOut, GenerateOut, IrtOut, ItemCreate, ItemGenerateIn, ItemListQuery, ItemViewOut,
+    GenerateOut, IrtOut, ItemCreate, ItemGenerateIn, ItemListQuery, ItemViewOut,
 )
+from chalicelib.api.schemas.rows import ExerciseRow
 from chalicelib.services import item_bank
 
 routes = Routes("items")
 
 
-@routes.post("/items", auth=TEACHER_OR_ADMIN, body=ItemCreate, response=ExerciseOut)
-def create_item(ctx: RequestContext) -> ExerciseOut:
+@routes.post("/items", auth=TEACHER_OR_ADMIN, body=ItemCreate, response=ExerciseRow)
+def create_item(ctx: RequestContext) -> ExerciseRow:
     """Add a teacher-authored exercise to a topic; returns the raw exercise row."""
     body: ItemCreate = ctx.body
     row = item_bank.create_item(dependencies.database(), ctx.user, topic_id=body.skill_id,
                                 prompt=body.content.prompt, expected_answer=body.content.expected_answer,
                                 irt_a=body.irt_a, irt_b=body.irt_b)
-    return ExerciseOut.model_validate(row)
+    return ExerciseRow.model_validate(row)
 
 
 @routes.get("/items", auth=ANY_ROLE, query=ItemListQuery, response=list[ItemViewOut])

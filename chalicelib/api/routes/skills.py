@@ -10,26 +10,27 @@ from chalice import Response
 from chalicelib import dependencies
 from chalicelib.api.routing import ADMIN_ONLY, ANY_ROLE, TEACHER_OR_ADMIN, RequestContext, Routes
 from chalicelib.api.schemas.skills import (
-    DomainOut, ErrorTagSearchOut, ErrorTagSearchQuery, PrerequisitesOut, SkillCreate, SkillUpdate, TopicOut,
+    DomainOut, ErrorTagSearchOut, ErrorTagSearchQuery, PrerequisitesOut, SkillCreate, SkillUpdate,
 )
+from chalicelib.api.schemas.rows import TopicRow
 from chalicelib.services import error_catalog, skill_catalog
 
 routes = Routes("skills")
 
 
-@routes.post("/skills", auth=TEACHER_OR_ADMIN, body=SkillCreate, response=TopicOut)
-def create_skill(ctx: RequestContext) -> TopicOut:
+@routes.post("/skills", auth=TEACHER_OR_ADMIN, body=SkillCreate, response=TopicRow)
+def create_skill(ctx: RequestContext) -> TopicRow:
     """Create a topic (``key`` is its code) with the default BKT parameters."""
     body: SkillCreate = ctx.body
     row = skill_catalog.create_topic(dependencies.database(), code=body.key, name=body.name,
                                      description=body.description, unit_id=body.unit_id)
-    return TopicOut.model_validate(row)
+    return TopicRow.model_validate(row)
 
 
-@routes.get("/skills", auth=ANY_ROLE, response=list[TopicOut])
+@routes.get("/skills", auth=ANY_ROLE, response=list[TopicRow])
 def list_skills(ctx: RequestContext) -> list[dict]:
     """Every topic, ordered by unit."""
-    return [TopicOut.model_validate(row).model_dump(mode="json", by_alias=True)
+    return [TopicRow.model_validate(row).model_dump(mode="json", by_alias=True)
             for row in skill_catalog.list_topics(dependencies.database())]
 
 
@@ -49,18 +50,18 @@ def search_error_tags(ctx: RequestContext) -> list[dict]:
     return [ErrorTagSearchOut.model_validate(row).model_dump(mode="json", by_alias=True) for row in rows]
 
 
-@routes.get("/skills/{id}", auth=ANY_ROLE, response=TopicOut)
-def get_skill(ctx: RequestContext, id: str) -> TopicOut:  # noqa: A002 - the path parameter's name
+@routes.get("/skills/{id}", auth=ANY_ROLE, response=TopicRow)
+def get_skill(ctx: RequestContext, id: str) -> TopicRow:  # noqa: A002 - the path parameter's name
     """One topic."""
-    return TopicOut.model_validate(skill_catalog.get_topic(dependencies.database(), id))
+    return TopicRow.model_validate(skill_catalog.get_topic(dependencies.database(), id))
 
 
-@routes.patch("/skills/{id}", auth=TEACHER_OR_ADMIN, body=SkillUpdate, response=TopicOut)
-def update_skill(ctx: RequestContext, id: str) -> TopicOut:  # noqa: A002
+@routes.patch("/skills/{id}", auth=TEACHER_OR_ADMIN, body=SkillUpdate, response=TopicRow)
+def update_skill(ctx: RequestContext, id: str) -> TopicRow:  # noqa: A002
     """Change a topic's code (``key``), name or description."""
     body: SkillUpdate = ctx.body
     changes = {("code" if field == "key" else field): getattr(body, field) for field in body.model_fields_set}
-    return TopicOut.model_validate(skill_catalog.update_topic(dependencies.database(), id, changes))
+    return TopicRow.model_validate(skill_catalog.update_topic(dependencies.database(), id, changes))
 
 
 @routes.delete("/skills/{id}", auth=ADMIN_ONLY, status=204)

@@ -1,7 +1,8 @@
-"""Wire models of ``/items/*`` (api.md §2 ItemView, §4.6; workers.md §7.7)."""
-from __future__ import annotations
+"""Wire models of ``/items/*`` (api.md §2 ItemView, §4.6; workers.md §7.7).
 
-from typing import Any
+A created item is answered as the Exercise row, :class:`chalicelib.api.schemas.rows.ExerciseRow`.
+"""
+from __future__ import annotations
 
 from pydantic import Field, field_validator
 
@@ -58,22 +59,6 @@ class ItemGenerateIn(RequestModel):
         if any(not code or len(code) > 200 for code in value):
             raise ValueError("each code must be 1 to 200 characters")
         return value
-
-
-class ExerciseOut(ResponseModel):
-    """The raw Exercise row (api.md §2)."""
-
-    id: str
-    topic_id: str
-    source: str
-    created_by_teacher_id: str | None
-    content: dict[str, Any]
-    language: str
-    irt_a: float
-    irt_b: float
-    irt_calibrated_at: Timestamp | None
-    status: str
-    created_at: Timestamp
 
 
 class ItemContentOut(ResponseModel):

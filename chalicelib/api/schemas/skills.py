@@ -1,10 +1,12 @@
-"""Wire models of ``/skills/*`` (api.md §4.5): topics ("skills"), the taxonomy, the error-tag typeahead."""
+"""Wire models of ``/skills/*`` (api.md §4.5): topics ("skills"), the taxonomy, the error-tag typeahead.
+
+A skill is answered as the Topic row, :class:`chalicelib.api.schemas.rows.TopicRow`.
+"""
 from __future__ import annotations
 
 from pydantic import Field, field_validator
 
 from chalicelib.api.schemas.base import QueryModel, RequestModel, ResponseModel
-from chalicelib.api.schemas.fields import Timestamp
 
 # Topic codes are unique per unit and are qualified as "<unit code>/<topic code>", so no "/" in them.
 TOPIC_CODE = r"^[^\s/]+$"
@@ -31,23 +33,6 @@ class SkillUpdate(RequestModel):
         if value is None:
             raise ValueError("must be a string, not null")
         return value
-
-
-class TopicOut(ResponseModel):
-    """The Topic row (api.md §2)."""
-
-    id: str
-    unit_id: str
-    subdomain_id: str | None
-    domain_id: str | None
-    code: str
-    name: str
-    description: str | None
-    bkt_p_l0: float
-    bkt_p_transit: float
-    bkt_p_slip: float
-    bkt_p_guess: float
-    bkt_calibrated_at: Timestamp | None
 
 
 class PrerequisitesOut(ResponseModel):
