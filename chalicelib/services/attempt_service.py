@@ -24,7 +24,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib import errors
-from chalicelib.api.schemas.attempts import AdhocSolveCreate, AttemptCreate
+from chalicelib.api.schemas.attempts import (
+    AdhocSolveCreate,
+    AttemptCreate,
+    AttemptCreated,
+    AttemptDetailOut,
+    AttemptStatusOut,
+    AttemptStepOut,
+    AttemptSubmissionOut,
+)
 from chalicelib.domain.bkt import mastery_level
 from chalicelib.domain.identity import Principal
 from chalicelib.domain.rule_engine import (
@@ -57,20 +65,6 @@ _SORTED_ROUTING_KEYS = tuple(sorted(REGISTERED_ROUTING_KEYS))
 
 
 # -- POST /attempts ----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SubmittedAttempt:
-    """The stored classification of a new attempt and the student's mastery of its topic after it."""
-
-    attempt_id: str
-    is_correct: bool
-    error_tag_code: str
-    classifier_source: str
-    confidence: float
-    p_known: float
-    mastery_level: str
-    trend_7d: float | None
-
 
 def rule_engine_record(submission: AttemptCreate) -> dict[str, Any]:
     """The attempt as the rule engine reads it (domain.md §1.2 field names)."""
@@ -106,8 +100,9 @@ def _number_text(value: float | None) -> str:
 
 
 def submit_attempt(db: Database, publisher: SqsPublisher, principal: Principal, submission: AttemptCreate,
-                   trace_id: str) -> SubmittedAttempt:
-    """Classify, store and publish one attempt (api.md §4.3 ``POST /attempts``).
+                   trace_id: str) -> AttemptCreated:
+    """Classify, store and publish one attempt (api.md §4.3 ``POST /attempts``): its classification
+    and the student's mastery of its topic after it.
 
     404 for a student the caller may not act for, an unknown exercise, or a course the student is
     not actively enrolled in; 400 for an unknown or ambiguous topic reference.
@@ -150,10 +145,10 @@ def submit_attempt(db: Database, publisher: SqsPublisher, principal: Principal, 
     if messages:
         publish_pending(db, publisher, attempt_id, messages)
     p_known = float(row["mastery_p_known"])
-    return SubmittedAttempt(
+    return AttemptCreated(
         attempt_id=attempt_id, is_correct=row["verdict_correct"], error_tag_code=row["verdict_tag"],
         classifier_source=row["attempt_classifier_source"], confidence=float(row["verdict_confidence"]),
-        p_known=p_known, mastery_level=mastery_level(p_known).value, trend_7d=row["mastery_trend_7d"],
+        p_known=p_known, mastery_level=mastery_level(p_known).value,
     )
 
 
@@ -203,38 +198,6 @@ def solve_adhoc(db: Database, publisher: SqsPublisher, principal: Principal, req
 
 # -- reading ---------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class AttemptStatus:
-    attempt_id: str
-    status: str
-    is_correct: bool
-    error_tag_code: str | None
-    error_tag_name: str | None
-    classifier_source: str
-    confidence: float | None
-
-
-@dataclass(frozen=True)
-class AttemptStep:
-    step_index: int
-    content_latex: str
-    is_correct: bool | None
-
-
-@dataclass(frozen=True)
-class AttemptSubmission:
-    photo_urls: list[str]
-    transcription_latex: str | None
-    transcription_json: Any
-    transcription_confidence: float | None
-
-
-@dataclass(frozen=True)
-class AttemptDetail(AttemptStatus):
-    steps: list[AttemptStep]
-    submission: AttemptSubmission | None
-
-
 def _visible_attempt(db: Database, principal: Principal, row: dict[str, Any] | None, attempt_id: str) -> dict[str, Any]:
     message = f"Attempt {attempt_id} not found"
     if row is None:
@@ -243,17 +206,18 @@ def _visible_attempt(db: Database, principal: Principal, row: dict[str, Any] | N
     return row
 
 
-def attempt_status(db: Database, publisher: SqsPublisher, principal: Principal, attempt_id: str) -> AttemptStatus:
+def attempt_status(db: Database, publisher: SqsPublisher, principal: Principal, attempt_id: str) -> AttemptStatusOut:
     """Where the classification of an attempt stands; also re-sends any message it still owes."""
     row = _visible_attempt(db, principal, attempt_store.find_attempt_status(db, attempt_id), attempt_id)
     if row["has_unpublished_messages"]:
         republish_due(db, publisher, attempt_id=attempt_id)
-    return AttemptStatus(row["id"], row["status"], row["is_correct"], row["error_tag_code"],
-                         row["error_tag_name"] or None, row["classifier_source"], row["confidence"])
+    return AttemptStatusOut(attempt_id=row["id"], status=row["status"], is_correct=row["is_correct"],
+                            error_tag_code=row["error_tag_code"], error_tag_name=row["error_tag_name"] or None,
+                            classifier_source=row["classifier_source"], confidence=row["confidence"])
 
 
 def attempt_detail(db: Database, storage: ObjectStorage, principal: Principal, attempt_id: str,
-                   submissions_bucket: str | None) -> AttemptDetail:
+                   submissions_bucket: str | None) -> AttemptDetailOut:
     """Status, steps and — for a graded guide photo — the submission with presigned photo URLs.
 
     Without a submissions bucket configured the photo URL list is empty (api.md §1.10).
@@ -264,12 +228,15 @@ def attempt_detail(db: Database, storage: ObjectStorage, principal: Principal, a
     if row["submission_id"] is not None:
         urls = [storage.presign_get(submissions_bucket, key, ttl_seconds=DETAIL_PHOTO_URL_TTL_SECONDS)
                 for key in row["photo_keys"] or ()] if submissions_bucket else []
-        submission = AttemptSubmission(urls, row["transcription_latex"], row["transcription_json"],
-                                       row["transcription_confidence"])
-    return AttemptDetail(
-        row["id"], row["status"], row["is_correct"], row["error_tag_code"], row["error_tag_name"],
-        row["classifier_source"], row["confidence"],
-        steps=[AttemptStep(s["step_index"], s["content_latex"], s["is_correct"]) for s in steps],
+        submission = AttemptSubmissionOut(photo_urls=urls, transcription_latex=row["transcription_latex"],
+                                          transcription_json=row["transcription_json"],
+                                          transcription_confidence=row["transcription_confidence"])
+    return AttemptDetailOut(
+        attempt_id=row["id"], status=row["status"], is_correct=row["is_correct"],
+        error_tag_code=row["error_tag_code"], error_tag_name=row["error_tag_name"],
+        classifier_source=row["classifier_source"], confidence=row["confidence"],
+        steps=[AttemptStepOut(step_index=s["step_index"], content_latex=s["content_latex"], is_correct=s["is_correct"])
+               for s in steps],
         submission=submission,
     )
 

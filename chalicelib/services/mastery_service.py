@@ -7,11 +7,17 @@ courses they teach and those courses' views, an admin everything; parents never 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from chalicelib import errors
+from chalicelib.api.schemas.mastery import (
+    CourseAttemptOut,
+    CourseTopicOut,
+    RecommendationOut,
+    StudentCourseMasteryOut,
+    TopicMasteryOut,
+)
+from chalicelib.api.schemas.practice import PracticeExercise
 from chalicelib.domain import course_mastery as views
 from chalicelib.domain.bkt import mastery_level
 from chalicelib.domain.identity import Principal, Role
@@ -25,24 +31,13 @@ RECOMMENDATION_ITEMS_PER_TOPIC = 50
 
 # -- GET /mastery/:studentId -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class TopicMastery:
-    student_id: str
-    topic_id: str
-    topic_code: str
-    topic_name: str
-    p_known: float
-    mastery_level: str
-    attempts_count: int
-    trend_7d: float | None
-    last_attempt_at: datetime | None
-
-
-def student_mastery(db: Database, principal: Principal, student_id: str) -> list[TopicMastery]:
+def student_mastery(db: Database, principal: Principal, student_id: str) -> list[TopicMasteryOut]:
     """One entry per mastery record of the student (404 for a student the caller may not see)."""
     access.require_student(db, principal, student_id)
-    return [TopicMastery(r["student_id"], r["topic_id"], r["topic_code"], r["topic_name"], r["p_known"],
-                         mastery_level(r["p_known"]).value, r["attempts_count"], r["trend_7d"], r["last_attempt_at"])
+    return [TopicMasteryOut(student_id=r["student_id"], topic_id=r["topic_id"], topic_code=r["topic_code"],
+                            topic_name=r["topic_name"], p_known=r["p_known"],
+                            mastery_level=mastery_level(r["p_known"]).value, attempts_count=r["attempts_count"],
+                            trend_7d=r["trend_7d"], last_attempt_at=r["last_attempt_at"])
             for r in mastery_store.student_mastery(db, student_id)]
 
 
@@ -72,49 +67,24 @@ def _course_inputs(db: Database, course_id: str, per_student: int
             for student in roster]
 
 
-@dataclass(frozen=True)
-class CourseTopic:
-    topic_code: str  # subdomain code
-    topic_name: str
-    p_known: float
-    attempts_count: int
-
-
-@dataclass(frozen=True)
-class CourseAttempt:
-    id: str
-    exercise_prompt: str
-    is_correct: bool
-    error_tag_code: str | None
-    error_tag_name: str | None
-    classifier_source: str
-    confidence: float | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class StudentCourseMastery:
-    student_id: str
-    display_name: str
-    topics: list[CourseTopic]
-    attempts: list[CourseAttempt]
-    error_frequency: list[views.ErrorCount]
-
-
-def course_mastery(db: Database, principal: Principal, course_id: str) -> list[StudentCourseMastery]:
+def course_mastery(db: Database, principal: Principal, course_id: str) -> list[StudentCourseMasteryOut]:
     """Per ACTIVE enrolment: live subdomains, the 20 latest attempts and the error frequencies
     (over the 50 latest attempts in the course)."""
     access.require_course(db, principal, course_id, manage=True)
     result = []
     for student, attempts, mastery in _course_inputs(db, course_id, views.COURSE_VIEW_ATTEMPTS):
         values = views.subdomain_values(attempts, mastery)
-        result.append(StudentCourseMastery(
+        result.append(StudentCourseMasteryOut(
             student_id=student["student_id"], display_name=student["display_name"],
-            topics=[CourseTopic(v.subdomain.code, v.subdomain.name, v.p_known, v.attempts_count)
+            # "topics" of the course view are subdomains
+            topics=[CourseTopicOut(topic_code=v.subdomain.code, topic_name=v.subdomain.name, p_known=v.p_known,
+                                   attempts_count=v.attempts_count)
                     for v in views.ordered_for_course_view(values.values())],
-            attempts=[CourseAttempt(a.id, views.prompt_text(a.exercise_prompt), a.is_correct, a.error_tag_code,
-                                    views.empty_as_null(a.error_tag_name), a.classifier_source, a.confidence,
-                                    a.created_at)
+            attempts=[CourseAttemptOut(id=a.id, exercise_prompt=views.prompt_text(a.exercise_prompt),
+                                       is_correct=a.is_correct, error_tag_code=a.error_tag_code,
+                                       error_tag_name=views.empty_as_null(a.error_tag_name),
+                                       classifier_source=a.classifier_source, confidence=a.confidence,
+                                       created_at=a.created_at)
                       for a in attempts[:views.COURSE_VIEW_HISTORY]],
             error_frequency=views.error_frequency(attempts),
         ))
@@ -129,23 +99,6 @@ def course_heatmap(db: Database, principal: Principal, course_id: str) -> views.
 
 
 # -- GET /mastery/recommend/:courseId/:studentId -------------------------------------------------------
-
-@dataclass(frozen=True)
-class RecommendedExercise:
-    id: str
-    problem: str
-    topic_code: str
-    topic_name: str
-    irt_a: float
-    irt_b: float
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    exercise: RecommendedExercise
-    student_theta: float
-    reasoning: str
-
 
 def _require_course_student(db: Database, principal: Principal, course_id: str, student_id: str) -> None:
     access.require_course(db, principal, course_id)
@@ -164,7 +117,7 @@ def _problem_text(content: Any) -> str:
     return "—"
 
 
-def recommend_exercise(db: Database, principal: Principal, course_id: str, student_id: str) -> Recommendation:
+def recommend_exercise(db: Database, principal: Principal, course_id: str, student_id: str) -> RecommendationOut:
     """The most informative open exercise of the student's weakest topic (domain.md §3.4).
 
     θ = logit(clamp(p_known, 0.01, 0.99)) (DECISIONS.md §3, :func:`chalicelib.domain.irt.ability_from_p_known`).
@@ -186,9 +139,10 @@ def recommend_exercise(db: Database, principal: Principal, course_id: str, stude
     if pick is None:
         raise errors.NotFound("No available exercises for this student")
     topic = next(r for r in records if r["topic_id"] == pick.item.topic_id)
-    return Recommendation(
-        exercise=RecommendedExercise(pick.item.item_id, _problem_text(content_by_item[pick.item.item_id]),
-                                     topic["topic_code"], topic["topic_name"], pick.item.a, pick.item.b),
+    return RecommendationOut(
+        exercise=PracticeExercise(id=pick.item.item_id, problem=_problem_text(content_by_item[pick.item.item_id]),
+                                  topic_code=topic["topic_code"], topic_name=topic["topic_name"],
+                                  irt_a=pick.item.a, irt_b=pick.item.b),
         student_theta=pick.theta,
         reasoning=course_reasoning(topic["topic_name"], pick),
     )

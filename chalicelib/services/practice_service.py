@@ -6,10 +6,9 @@ the student's ability, θ = logit(clamp(p_known, 0.01, 0.99)) (DECISIONS.md §3,
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
 
 from chalicelib import errors
+from chalicelib.api.schemas.practice import PracticeAssignOut, PracticeExercise, RecommendNextOut
 from chalicelib.domain import irt
 from chalicelib.domain.identity import Principal
 from chalicelib.services import access, assignment_service
@@ -20,32 +19,18 @@ PRACTICE_TITLE = "Práctica asignada"
 MAX_CANDIDATES = 500
 
 
-@dataclass(frozen=True)
-class PracticeAssignment:
-    id: str
-    student_id: str
-    item_ids: list[str]
-    due_at: dt.datetime | None
-
-
-@dataclass(frozen=True)
-class NextExercise:
-    exercise: dict[str, Any]
-    student_theta: float
-    reasoning: str
-
-
 def assign_practice(db: Database, principal: Principal, *, student_id: str, item_ids: list[str],
-                    due_at: dt.datetime | None = None) -> PracticeAssignment:
+                    due_at: dt.datetime | None = None) -> PracticeAssignOut:
     """Assign exercises to one student of the caller's courses ("Práctica asignada")."""
     created = assignment_service.create_assignment(
         db, principal, exercise_ids=item_ids, student_ids=[student_id], title=PRACTICE_TITLE,
         reason=assignment_service.REASON_TEACHER_MANUAL, due_at=due_at)
-    return PracticeAssignment(created["id"], student_id, list(item_ids), created["due_at"])
+    return PracticeAssignOut(id=created["id"], student_id=student_id, item_ids=list(item_ids),
+                             due_at=created["due_at"])
 
 
 def recommend_next(db: Database, principal: Principal, *, student_id: str,
-                   domain_id: str | None = None) -> NextExercise:
+                   domain_id: str | None = None) -> RecommendNextOut:
     """The exercise of greatest information for the student (only topics of ``domain_id`` if given)."""
     access.require_student(db, principal, student_id, message=f"Student {student_id} not found")
     rows = recommendations.practice_candidates(db, student_id, domain_id, MAX_CANDIDATES)
@@ -57,7 +42,7 @@ def recommend_next(db: Database, principal: Principal, *, student_id: str,
     pick = irt.pick_practice_item(candidates, p_known_by_topic)
     assert pick is not None  # there was at least one candidate
     row = next(r for r in rows if r["id"] == pick.item.item_id)
-    exercise = {"id": row["id"], "problem": row["prompt"] or f"Ejercicio {row['id'][:8]}",
-                "topic_code": row["topic_code"], "topic_name": row["topic_name"],
-                "irt_a": row["irt_a"], "irt_b": row["irt_b"]}
-    return NextExercise(exercise, pick.theta, irt.practice_reasoning(pick))
+    exercise = PracticeExercise(id=row["id"], problem=row["prompt"] or f"Ejercicio {row['id'][:8]}",
+                                topic_code=row["topic_code"], topic_name=row["topic_name"],
+                                irt_a=row["irt_a"], irt_b=row["irt_b"])
+    return RecommendNextOut(exercise=exercise, student_theta=pick.theta, reasoning=irt.practice_reasoning(pick))

@@ -30,9 +30,8 @@ ATTEMPT_ROLES = (Role.STUDENT, Role.TEACHER, Role.ADMIN)
 @routes.post("/attempts", auth=ATTEMPT_ROLES, body=AttemptCreate, response=AttemptCreated)
 def create_attempt(ctx: RequestContext) -> AttemptCreated:
     """Classify an attempt with the rule engine, update mastery (BKT), queue telemetry and LLM work."""
-    result = attempt_service.submit_attempt(dependencies.database(), dependencies.publisher(), ctx.user,
-                                            ctx.body, ctx.trace_id)
-    return AttemptCreated.model_validate(result)
+    return attempt_service.submit_attempt(dependencies.database(), dependencies.publisher(), ctx.user,
+                                          ctx.body, ctx.trace_id)
 
 
 @routes.post("/attempts/solve-adhoc", auth=ATTEMPT_ROLES, body=AdhocSolveCreate, response=AdhocSolveCreated)
@@ -46,16 +45,14 @@ def solve_adhoc(ctx: RequestContext) -> AdhocSolveCreated:
 @routes.get("/attempts/{id}/status", auth=ATTEMPT_ROLES, response=AttemptStatusOut)
 def attempt_status(ctx: RequestContext, id: str) -> AttemptStatusOut:
     """Classification status of an attempt (re-sends any message it still owes to its queues)."""
-    result = attempt_service.attempt_status(dependencies.database(), dependencies.publisher(), ctx.user, id)
-    return AttemptStatusOut.model_validate(result)
+    return attempt_service.attempt_status(dependencies.database(), dependencies.publisher(), ctx.user, id)
 
 
 @routes.get("/attempts/{id}/detail", auth=ATTEMPT_ROLES, response=AttemptDetailOut)
 def attempt_detail(ctx: RequestContext, id: str) -> AttemptDetailOut:
     """Status, steps and the graded guide submission (photo URLs valid for an hour) of an attempt."""
-    result = attempt_service.attempt_detail(dependencies.database(), dependencies.object_storage(), ctx.user, id,
-                                            get_settings().s3_submissions_bucket)
-    return AttemptDetailOut.model_validate(result)
+    return attempt_service.attempt_detail(dependencies.database(), dependencies.object_storage(), ctx.user, id,
+                                          get_settings().s3_submissions_bucket)
 
 
 @routes.post("/attempts/{id}/report", auth=ATTEMPT_ROLES, body=AttemptReportCreate, response=AttemptReported)

@@ -24,10 +24,9 @@ STUDENT_DATA_ROLES = (Role.STUDENT, Role.TEACHER, Role.ADMIN)
 
 
 @routes.get("/mastery/course/{courseId}", auth=TEACHER_OR_ADMIN, response=list[StudentCourseMasteryOut])
-def course_mastery(ctx: RequestContext, courseId: str) -> list[dict]:
+def course_mastery(ctx: RequestContext, courseId: str) -> list[StudentCourseMasteryOut]:
     """Per enrolled student: mastery per subdomain, latest attempts and most frequent errors."""
-    result = mastery_service.course_mastery(dependencies.database(), ctx.user, courseId)
-    return [StudentCourseMasteryOut.model_validate(row).model_dump(mode="json", by_alias=True) for row in result]
+    return mastery_service.course_mastery(dependencies.database(), ctx.user, courseId)
 
 
 @routes.get("/mastery/course/{courseId}/heatmap", auth=TEACHER_OR_ADMIN, response=HeatmapOut)
@@ -38,7 +37,7 @@ def course_heatmap(ctx: RequestContext, courseId: str) -> HeatmapOut:
 
 
 @routes.get("/mastery/classroom/{classroomId}", auth=TEACHER_OR_ADMIN, response=list[StudentCourseMasteryOut])
-def classroom_mastery(ctx: RequestContext, classroomId: str) -> list[dict]:
+def classroom_mastery(ctx: RequestContext, classroomId: str) -> list[StudentCourseMasteryOut]:
     """Alias of ``GET /mastery/course/{courseId}``."""
     return course_mastery(ctx, classroomId)
 
@@ -46,12 +45,10 @@ def classroom_mastery(ctx: RequestContext, classroomId: str) -> list[dict]:
 @routes.get("/mastery/recommend/{courseId}/{studentId}", auth=STUDENT_DATA_ROLES, response=RecommendationOut)
 def recommend_exercise(ctx: RequestContext, courseId: str, studentId: str) -> RecommendationOut:
     """The most informative open exercise of the student's weakest topic (IRT Fisher information)."""
-    result = mastery_service.recommend_exercise(dependencies.database(), ctx.user, courseId, studentId)
-    return RecommendationOut.model_validate(result)
+    return mastery_service.recommend_exercise(dependencies.database(), ctx.user, courseId, studentId)
 
 
 @routes.get("/mastery/{studentId}", auth=STUDENT_DATA_ROLES, response=list[TopicMasteryOut])
-def student_mastery(ctx: RequestContext, studentId: str) -> list[dict]:
+def student_mastery(ctx: RequestContext, studentId: str) -> list[TopicMasteryOut]:
     """The student's mastery record of every topic practised: p_known, level, trend."""
-    result = mastery_service.student_mastery(dependencies.database(), ctx.user, studentId)
-    return [TopicMasteryOut.model_validate(row).model_dump(mode="json", by_alias=True) for row in result]
+    return mastery_service.student_mastery(dependencies.database(), ctx.user, studentId)

@@ -21,15 +21,13 @@ RECOMMENDATION_READERS = (Role.STUDENT, Role.TEACHER, Role.ADMIN)
 def assign_practice(ctx: RequestContext) -> PracticeAssignOut:
     """Assign exercises to one student of the caller's courses."""
     body: PracticeAssignIn = ctx.body
-    created = practice_service.assign_practice(dependencies.database(), ctx.user, student_id=body.student_id,
-                                               item_ids=list(body.item_ids), due_at=body.due_at)
-    return PracticeAssignOut.model_validate(created, from_attributes=True)
+    return practice_service.assign_practice(dependencies.database(), ctx.user, student_id=body.student_id,
+                                            item_ids=list(body.item_ids), due_at=body.due_at)
 
 
 @routes.get("/practice/recommend-next", auth=RECOMMENDATION_READERS, query=RecommendNextQuery,
             response=RecommendNextOut)
 def recommend_next(ctx: RequestContext) -> RecommendNextOut:
     """The most informative active exercise for the student (optionally within one domain)."""
-    picked = practice_service.recommend_next(dependencies.database(), ctx.user, student_id=ctx.query.student_id,
-                                             domain_id=ctx.query.domain_id)
-    return RecommendNextOut.model_validate(picked, from_attributes=True)
+    return practice_service.recommend_next(dependencies.database(), ctx.user, student_id=ctx.query.student_id,
+                                           domain_id=ctx.query.domain_id)
