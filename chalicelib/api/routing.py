@@ -40,6 +40,7 @@ TEACHER_ONLY = (Role.TEACHER,)
 PARENT_ONLY = (Role.PARENT,)
 ADMIN_ONLY = (Role.ADMIN,)
 TEACHER_OR_ADMIN = (Role.TEACHER, Role.ADMIN)
+STUDENT_TEACHER_OR_ADMIN = (Role.STUDENT, Role.TEACHER, Role.ADMIN)  # everyone but parents
 
 _JSON_TYPES = ("application/json", "text/json")
 

@@ -6,17 +6,15 @@ Teachers create, invite to and archive the courses they teach; students join wit
 from __future__ import annotations
 
 from chalicelib import dependencies
-from chalicelib.api.routing import ANY_ROLE, STUDENT_ONLY, TEACHER_ONLY, RequestContext, Routes
+from chalicelib.api.routing import (
+    ANY_ROLE, STUDENT_ONLY, STUDENT_TEACHER_OR_ADMIN, TEACHER_ONLY, TEACHER_OR_ADMIN, RequestContext, Routes,
+)
 from chalicelib.api.schemas.classrooms import CourseCreate, InviteCreate, InviteOut, JoinIn
 from chalicelib.api.schemas.rows import CourseRow
-from chalicelib.domain.identity import Role
 from chalicelib.services import classroom_service
 from chalicelib.settings import get_settings
 
 routes = Routes("classrooms")
-
-COURSE_READERS = (Role.STUDENT, Role.TEACHER, Role.ADMIN)
-COURSE_MANAGERS = (Role.TEACHER, Role.ADMIN)
 
 
 @routes.post("/classrooms", auth=TEACHER_ONLY, body=CourseCreate, response=CourseRow)
@@ -42,7 +40,7 @@ def my_student_classrooms(ctx: RequestContext) -> list[CourseRow]:
     return [CourseRow.model_validate(r) for r in rows]
 
 
-@routes.get("/classrooms/{course_id}", auth=COURSE_READERS, response=CourseRow)
+@routes.get("/classrooms/{course_id}", auth=STUDENT_TEACHER_OR_ADMIN, response=CourseRow)
 def get_classroom(ctx: RequestContext, course_id: str) -> CourseRow:
     """One course the caller teaches or attends (admins: any)."""
     return CourseRow.model_validate(classroom_service.get_course(dependencies.database(), ctx.user, course_id))
@@ -64,7 +62,7 @@ def join_classroom(ctx: RequestContext) -> CourseRow:
     return CourseRow.model_validate(classroom_service.join_course(dependencies.database(), ctx.user, ctx.body.code))
 
 
-@routes.delete("/classrooms/{course_id}", auth=COURSE_MANAGERS, response=CourseRow)
+@routes.delete("/classrooms/{course_id}", auth=TEACHER_OR_ADMIN, response=CourseRow)
 def archive_classroom(ctx: RequestContext, course_id: str) -> CourseRow:
     """Soft-archive a course the caller teaches; the archived course in full."""
     return CourseRow.model_validate(classroom_service.archive_course(dependencies.database(), ctx.user, course_id))

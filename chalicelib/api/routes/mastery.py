@@ -8,19 +8,17 @@ receive raw mastery numbers (api.md §4.13): 403. A foreign course or student an
 from __future__ import annotations
 
 from chalicelib import dependencies
-from chalicelib.api.routing import TEACHER_OR_ADMIN, RequestContext, Routes
+from chalicelib.api.routing import STUDENT_TEACHER_OR_ADMIN, TEACHER_OR_ADMIN, RequestContext, Routes
 from chalicelib.api.schemas.mastery import (
     HeatmapOut,
     RecommendationOut,
     StudentCourseMasteryOut,
     TopicMasteryOut,
 )
-from chalicelib.domain.identity import Role
 from chalicelib.services import mastery_service
 
 routes = Routes("mastery")
 
-STUDENT_DATA_ROLES = (Role.STUDENT, Role.TEACHER, Role.ADMIN)
 
 
 @routes.get("/mastery/course/{courseId}", auth=TEACHER_OR_ADMIN, response=list[StudentCourseMasteryOut])
@@ -42,13 +40,13 @@ def classroom_mastery(ctx: RequestContext, classroomId: str) -> list[StudentCour
     return course_mastery(ctx, classroomId)
 
 
-@routes.get("/mastery/recommend/{courseId}/{studentId}", auth=STUDENT_DATA_ROLES, response=RecommendationOut)
+@routes.get("/mastery/recommend/{courseId}/{studentId}", auth=STUDENT_TEACHER_OR_ADMIN, response=RecommendationOut)
 def recommend_exercise(ctx: RequestContext, courseId: str, studentId: str) -> RecommendationOut:
     """The most informative open exercise of the student's weakest topic (IRT Fisher information)."""
     return mastery_service.recommend_exercise(dependencies.database(), ctx.user, courseId, studentId)
 
 
-@routes.get("/mastery/{studentId}", auth=STUDENT_DATA_ROLES, response=list[TopicMasteryOut])
+@routes.get("/mastery/{studentId}", auth=STUDENT_TEACHER_OR_ADMIN, response=list[TopicMasteryOut])
 def student_mastery(ctx: RequestContext, studentId: str) -> list[TopicMasteryOut]:
     """The student's mastery record of every topic practised: p_known, level, trend."""
     return mastery_service.student_mastery(dependencies.database(), ctx.user, studentId)

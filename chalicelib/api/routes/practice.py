@@ -5,16 +5,14 @@ Parents are refused the recommender: it reveals an ability estimate (parents see
 from __future__ import annotations
 
 from chalicelib import dependencies
-from chalicelib.api.routing import TEACHER_ONLY, RequestContext, Routes
+from chalicelib.api.routing import STUDENT_TEACHER_OR_ADMIN, TEACHER_ONLY, RequestContext, Routes
 from chalicelib.api.schemas.practice import (
     PracticeAssignIn, PracticeAssignOut, RecommendNextOut, RecommendNextQuery,
 )
-from chalicelib.domain.identity import Role
 from chalicelib.services import practice_service
 
 routes = Routes("practice")
 
-RECOMMENDATION_READERS = (Role.STUDENT, Role.TEACHER, Role.ADMIN)
 
 
 @routes.post("/practice/assign", auth=TEACHER_ONLY, body=PracticeAssignIn, response=PracticeAssignOut)
@@ -25,7 +23,7 @@ def assign_practice(ctx: RequestContext) -> PracticeAssignOut:
                                             item_ids=list(body.item_ids), due_at=body.due_at)
 
 
-@routes.get("/practice/recommend-next", auth=RECOMMENDATION_READERS, query=RecommendNextQuery,
+@routes.get("/practice/recommend-next", auth=STUDENT_TEACHER_OR_ADMIN, query=RecommendNextQuery,
             response=RecommendNextOut)
 def recommend_next(ctx: RequestContext) -> RecommendNextOut:
     """The most informative active exercise for the student (optionally within one domain)."""
