@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator
 
 from chalicelib.api.schemas.base import RequestModel, ResponseModel
+from chalicelib.api.schemas.fields import EntityId
 
 MAX_STEPS = 100
 MAX_EXPRESSION_LENGTH = 1_000
@@ -25,7 +26,6 @@ MAX_ANSWER_TEXT_LENGTH = 1_000
 MAX_COMMENT_LENGTH = 500
 
 Number = Annotated[float, Field(allow_inf_nan=False)]
-ReferenceId = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class RawStepIn(RequestModel):
@@ -44,11 +44,11 @@ class AttemptEventIn(RequestModel):
 class AttemptCreate(RequestModel):
     """``POST /attempts``: one digitally solved exercise."""
 
-    student_id: ReferenceId
-    topic_code: ReferenceId = Field(description="a topic id, a qualified code <unit code>/<topic code>, "
+    student_id: EntityId
+    topic_code: EntityId = Field(description="a topic id, a qualified code <unit code>/<topic code>, "
                                                 "or a bare topic code that names exactly one topic")
-    exercise_id: ReferenceId | None = None
-    course_id: ReferenceId | None = None
+    exercise_id: EntityId | None = None
+    course_id: EntityId | None = None
     raw_steps: list[RawStepIn] = Field(max_length=MAX_STEPS)
     expected_answer: Number
     student_answer: Number
@@ -82,12 +82,12 @@ class AttemptCreated(ResponseModel):
 class AdhocSolveCreate(RequestModel):
     """``POST /attempts/solve-adhoc``: a scanned problem solved asynchronously."""
 
-    student_id: ReferenceId
+    student_id: EntityId
     problem_latex: str = Field(min_length=1, max_length=MAX_PROBLEM_LENGTH)
     student_steps: list[Annotated[str, Field(max_length=MAX_EXPRESSION_LENGTH)]] | None = Field(
         default=None, max_length=MAX_STEPS)
     student_final_answer: str = Field(max_length=MAX_ANSWER_TEXT_LENGTH)
-    course_id: ReferenceId | None = None
+    course_id: EntityId | None = None
     grade_level: int | None = Field(default=None, ge=1, le=12)
 
 

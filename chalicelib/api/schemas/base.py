@@ -46,8 +46,3 @@ def omit_if_none(default: Any = None, **kwargs: Any) -> Any:
     """A response field that is omitted from the JSON when it is None."""
     return Field(default, exclude_if=lambda value: value is None, **kwargs)
 
-
-Id = str
-"""Ids are opaque strings (seeded rows use ``seed-course-001``); never validated as UUIDs."""
-
-NonEmptyId = Field(min_length=1, max_length=200)

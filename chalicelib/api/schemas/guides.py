@@ -12,12 +12,11 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from chalicelib.api.schemas.base import QueryModel, RequestModel, ResponseModel
-from chalicelib.api.schemas.fields import IsoDateTime, Timestamp
+from chalicelib.api.schemas.fields import EntityId, IsoDateTime, Timestamp
 from chalicelib.domain.guide_states import GuideStatus
 
 Text = Annotated[str, Field(max_length=5_000)]
 Latex = Annotated[str, Field(min_length=1, max_length=20_000)]
-Id = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 def _not_blank(value: str | None) -> str | None:
@@ -39,7 +38,7 @@ def _list_or_empty(value: Any) -> Any:
 # -- requests ----------------------------------------------------------------------------------
 
 class GuideCreate(RequestModel):
-    course_id: Id
+    course_id: EntityId
     title: str = Field(min_length=1, max_length=300)
     description: Text | None = None
     file_name: str | None = Field(default=None, max_length=500)  # accepted, unused (api.md)
@@ -50,7 +49,7 @@ class GuideCreate(RequestModel):
 
 
 class GuideListQuery(QueryModel):
-    course_id: Id | None = None
+    course_id: EntityId | None = None
     status: GuideStatus | None = None
     page: int = Field(default=1, ge=1, le=100_000)
     page_size: int = 20
@@ -77,8 +76,8 @@ class QuestionUpdate(RequestModel):
     statement_latex: Latex | None = None
     label: str | None = Field(default=None, max_length=100)
     points: float | None = Field(default=None, ge=0, le=1_000)
-    topic_id: Id | None = None
-    subdomain_id: Id | None = None
+    topic_id: EntityId | None = None
+    subdomain_id: EntityId | None = None
     status: Literal["APPROVED", "EXCLUDED"] | None = None
 
     _non_nullable = field_validator("statement_latex", "points", "topic_id", "subdomain_id", "status",
