@@ -7,8 +7,6 @@ engine may add some) but never produced.
 """
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
@@ -138,7 +136,3 @@ class AdhocSolve(Message):
     student_id: str | None = None
     grade_level: int = 7
     trace_id: str
-
-
-QueueKey = Literal["attempt_stream", "llm_classify", "attempt_reprocess", "guide_ingest", "solution_gen",
-                   "submission_grade", "exercise_generate", "adhoc_solve", "ocr"]

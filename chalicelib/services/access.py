@@ -36,12 +36,6 @@ SELECT EXISTS (SELECT 1 FROM parent_links
 _STUDENT_EXISTS = "SELECT EXISTS (SELECT 1 FROM students WHERE id = :student_id)"
 
 
-def require_role(principal: Principal, *roles: Role) -> None:
-    """403 unless the caller has one of ``roles`` (for checks finer than the route's guard)."""
-    if principal.role not in roles:
-        raise errors.PermissionDenied("Forbidden resource")
-
-
 def require_profile(principal: Principal, what: str = "Profile") -> str:
     """The caller's profile id for its role (404 when the profile row is missing)."""
     if not principal.profile_id:

@@ -59,8 +59,3 @@ def release_failed(db: Database, attempt_id: str, queues: Sequence[str], error: 
         "UPDATE attempt_outbox SET claimed_until = now(), last_error = :error"
         " WHERE attempt_id = :attempt_id AND queue = ANY(CAST(:queues AS text[]))",
         {"attempt_id": attempt_id, "queues": list(queues), "error": error[:1000]})
-
-
-def pending_count(db: Database) -> int:
-    """How many messages still wait to be published (all attempts)."""
-    return int(db.fetch_value("SELECT count(*) FROM attempt_outbox") or 0)
