@@ -210,10 +210,10 @@ class Routes:
         return decorator
 
     def _handle(self, spec: RouteSpec, view: Callable, request: Any, path_params: dict) -> Response:
-        from chalicelib.api.security import authenticate  # deferred: PyJWT only when needed
-
         ctx = RequestContext(request=request, trace_id=current_trace_id() or "", path_params=path_params)
         if not spec.is_public:
+            from chalicelib.api.security import authenticate  # deferred: PyJWT only for protected routes
+
             ctx.principal = authenticate(request)
             if ctx.principal.role not in spec.auth:
                 raise errors.PermissionDenied("Forbidden resource")

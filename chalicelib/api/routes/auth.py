@@ -9,7 +9,6 @@ from chalicelib.api.routing import ANY_ROLE, PUBLIC, RequestContext, Routes
 from chalicelib.api.schemas.auth import (
     ConfirmForgotPasswordIn, ForgotPasswordIn, LoginIn, MeOut, MessageOut, RefreshIn, RegisterIn, SessionOut,
 )
-from chalicelib.api.security import bearer_token
 from chalicelib.domain.identity import Role
 from chalicelib.services import credential_service
 from chalicelib.settings import get_settings
@@ -73,6 +72,8 @@ def me(ctx: RequestContext) -> MeOut:
 @routes.post("/auth/logout", auth=ANY_ROLE, response=MessageOut)
 def logout(ctx: RequestContext) -> MessageOut:
     """Revoke the caller's session."""
+    from chalicelib.api.security import bearer_token  # loaded by authentication already; PyJWT stays lazy
+
     auth = dependencies.supabase_auth()
     token = bearer_token(ctx.headers) or ""
     return MessageOut.model_validate(credential_service.logout(auth, access_token=token))
