@@ -36,6 +36,9 @@ from chalicelib import dependencies  # noqa: E402
 from chalicelib.store.database import Database  # noqa: E402
 from chalicelib.store.migrate import apply_migrations  # noqa: E402
 
+# Fixtures shared by several test folders that live in modules of their own.
+pytest_plugins = ["tests.fakes.ai_fixtures"]
+
 TEST_JWT_SECRET = "test-secret-for-hs256-tokens-only-0123456789"
 TEMPLATE_DB = "innova_test_template"
 _counter = itertools.count()

@@ -6,21 +6,6 @@ import pytest
 from chalicelib import dependencies, killswitches
 
 
-@pytest.fixture
-def ssm_switches(aws, monkeypatch):
-    """Parameters unique to this test for the two configurable switches; fixed ones cleaned up."""
-    monkeypatch.setenv("SSM_LLM_PAUSED_PARAM", f"/{aws.stage}/llm/paused")
-    monkeypatch.setenv("SSM_OCR_PAUSED_PARAM", f"/{aws.stage}/ocr/paused")
-    dependencies.reset()
-    killswitches.clear_cache()
-    ssm = aws.client("ssm")
-    fixed = ["/innova/guides/grading_paused", "/innova/guides/solution_paused"]
-    ssm.delete_parameters(Names=fixed)
-    yield ssm
-    ssm.delete_parameters(Names=fixed)
-    killswitches.clear_cache()
-
-
 def test_missing_parameters_are_not_paused(ssm_switches):
     assert killswitches.paused_states(killswitches.SWITCHES) == {switch: False for switch in killswitches.SWITCHES}
 

@@ -8,7 +8,6 @@ import pytest
 
 from chalicelib import killswitches
 from tests.factories import add_error_tag, add_taxonomy, build_school
-from tests.test_killswitches import ssm_switches  # noqa: F401 - fixture
 
 ADMIN = {"role": "admin", "sub": "sub-admin", "email": "admin@example.test"}
 

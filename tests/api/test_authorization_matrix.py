@@ -28,7 +28,6 @@ import pytest
 from chalicelib.store.database import Database
 from tests.api.guide_builders import PDF_BYTES, BuiltGuide, add_graded_submission, approved, build_guide
 from tests.factories import Person, School, add_alert, add_error_tag, add_person, build_school, set_mastery
-from tests.test_killswitches import ssm_switches  # noqa: F401 - fixture of the admin status cases
 
 ROLES = ("student", "teacher", "parent", "admin")
 ALL_ROLES = ROLES

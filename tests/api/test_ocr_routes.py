@@ -19,7 +19,6 @@ from chalicelib.messaging.messages import SubmissionGrade
 from tests.ai import image_samples as samples
 from tests.api.guide_builders import approved, body_of, build_guide, http_put, trace_attribute
 from tests.factories import build_school
-from tests.fakes.ai_fixtures import ai_switches, anthropic_fake, gemini_fake  # noqa: F401 - fixtures
 
 BOUNDARY = "----innova-test-boundary"
 

@@ -1,8 +1,8 @@
 """pytest fixtures that point the application's AI settings at the local fakes and its cost switches at SSM.
 
-Import them into a test module (``from tests.fakes.ai_fixtures import anthropic_fake, gemini_fake, ai_switches``);
-each test gets its own servers and its own SSM parameter names, so scripted replies, the prompt cache and
-a paused switch never leak between tests.
+Registered for every test by ``pytest_plugins`` in ``tests/conftest.py`` (ask for ``anthropic_fake``,
+``gemini_fake``, ``ai_switches`` or ``ssm_switches``); each test gets its own servers and its own SSM
+parameter names, so scripted replies, the prompt cache and a paused switch never leak between tests.
 """
 from __future__ import annotations
 
@@ -65,4 +65,22 @@ def ai_switches(aws, monkeypatch) -> Iterator[CostSwitches]:
     dependencies.reset()
     killswitches.clear_cache()
     yield CostSwitches(aws, names)
+    killswitches.clear_cache()
+
+
+@pytest.fixture
+def ssm_switches(aws, monkeypatch):
+    """The raw SSM client, with parameter names unique to this test for the two configurable switches
+    (``/<stage>/llm/paused``, ``/<stage>/ocr/paused``) and the fixed guide switches deleted before and after."""
+    from chalicelib import killswitches
+
+    monkeypatch.setenv("SSM_LLM_PAUSED_PARAM", f"/{aws.stage}/llm/paused")
+    monkeypatch.setenv("SSM_OCR_PAUSED_PARAM", f"/{aws.stage}/ocr/paused")
+    dependencies.reset()
+    killswitches.clear_cache()
+    ssm = aws.client("ssm")
+    fixed = ["/innova/guides/grading_paused", "/innova/guides/solution_paused"]
+    ssm.delete_parameters(Names=fixed)
+    yield ssm
+    ssm.delete_parameters(Names=fixed)
     killswitches.clear_cache()

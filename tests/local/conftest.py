@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.resources import Function, S3Trigger, ScheduleTrigger, SqsTrigger
+from chalicelib.resources import Function, ScheduleTrigger, SqsTrigger
 
 _counter = itertools.count()
 
@@ -125,7 +125,3 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 30.0, interval: fl
 
 def schedule_function(timeout: int = 5) -> Function:
     return Function("testSchedule", "scheduled_handler", "testSchedule", timeout, 128, ScheduleTrigger("rate(1 hour)"))
-
-
-def s3_function(bucket: str = "ocr_uploads", timeout: int = 5) -> Function:
-    return Function("testUpload", "s3_handler", "testUpload", timeout, 128, S3Trigger(bucket))

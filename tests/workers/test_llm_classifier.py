@@ -12,7 +12,6 @@ from chalicelib.ai.prompts import PREFIX_TOKEN_TARGET
 from chalicelib.documents.mongo_store import MongoDocumentStore
 from chalicelib.documents.postgres_store import PostgresDocumentStore
 from tests.factories import build_school
-from tests.fakes.ai_fixtures import ai_switches, anthropic_fake  # noqa: F401 - fixtures
 from tests.workers.conftest import FakeLambdaContext, failed_ids, redeliveries, sqs_event, sqs_record
 
 HANDLER = "llm_classifier_worker"

@@ -14,7 +14,6 @@ from chalicelib.documents.postgres_store import PostgresDocumentStore
 from chalicelib.messaging.messages import AttemptReprocess
 from tests.ai import image_samples as samples
 from tests.factories import build_school
-from tests.fakes.ai_fixtures import ai_switches, anthropic_fake, gemini_fake  # noqa: F401 - fixtures
 
 HANDLER = "ocr_worker"
 
