@@ -1,4 +1,4 @@
-"""Fixtures of the API tests: two schools of data and a caller that speaks as a person."""
+"""Fixtures of the API tests: schools of data, a student and their headers, a caller that speaks as a person."""
 from __future__ import annotations
 
 import json
@@ -14,6 +14,25 @@ from tests.factories import Person, School, build_school
 def schools(db) -> tuple[School, School]:
     """Schools ``a`` and ``b`` (``tests.factories.build_school``): each a course, teacher, students, parent."""
     return build_school(db, "a"), build_school(db, "b")
+
+
+@pytest.fixture
+def school(db) -> School:
+    """School ``a`` with two students; a module that needs another school overrides this fixture
+    (``student`` and ``pupil`` then use the module's)."""
+    return build_school(db, "a", students=2)
+
+
+@pytest.fixture
+def student(school: School) -> Person:
+    """The first student of ``school``."""
+    return school.students[0]
+
+
+@pytest.fixture
+def pupil(tokens, student: Person) -> dict[str, str]:
+    """Request headers speaking as ``student`` (bearer token, JSON content type)."""
+    return tokens.headers(**student.claims)
 
 
 @pytest.fixture

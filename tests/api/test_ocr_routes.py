@@ -18,24 +18,8 @@ from chalicelib import dependencies
 from chalicelib.messaging.messages import SubmissionGrade
 from tests.ai import image_samples as samples
 from tests.api.guide_builders import approved, body_of, build_guide, http_put, trace_attribute
-from tests.factories import build_school
 
 BOUNDARY = "----innova-test-boundary"
-
-
-@pytest.fixture
-def school(db):
-    return build_school(db, "a", students=2)
-
-
-@pytest.fixture
-def student(school):
-    return school.students[0]
-
-
-@pytest.fixture
-def pupil(tokens, student):
-    return tokens.headers(**student.claims)
 
 
 def attempt_of(db, student, attempt_id: str | None = None) -> str:

@@ -9,8 +9,6 @@ import json
 import re
 import urllib.parse
 
-import pytest
-
 from chalicelib import dependencies
 from chalicelib.domain.guide_uploads import is_own_scan_key
 from chalicelib.messaging.messages import SubmissionGrade
@@ -18,21 +16,6 @@ from tests.api.guide_builders import (JPEG_BYTES, add_error_tag, add_graded_subm
                                       build_guide, canonical_solution, http_put, question, snapshot,
                                       trace_attribute)
 from tests.factories import add_person, build_school
-
-
-@pytest.fixture
-def school(db):
-    return build_school(db, "a", students=2)
-
-
-@pytest.fixture
-def student(school):
-    return school.students[0]
-
-
-@pytest.fixture
-def pupil(tokens, student):
-    return tokens.headers(**student.claims)
 
 
 def _json(response):
