@@ -16,7 +16,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from chalicelib.local.runtime import RuntimeState
 from chalicelib.local.supervisor import free_port
 from chalicelib.store.database import Database
 from tests.conftest import TEST_JWT_SECRET, _with_database
+from tests.polling import wait_until
 
 STARTUP_TIMEOUT = 120.0
 
@@ -111,18 +111,6 @@ class RunningRuntime:
         return "\n".join(json.dumps(e, ensure_ascii=False)[:2000] for e in entries[-last:])
 
 
-def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2, what: str = "condition", details=None):
-    """Poll until ``predicate()`` is truthy (returns it); fail after ``timeout`` seconds, with
-    ``details()`` (e.g. the runtime's log lines) in the message."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"{what} not reached within {timeout:g} s" + (f"\n{details()}" if details else ""))
-
-
 def start_runtime(database_url: str, state_dir: Path, *, fake_ai: bool) -> RunningRuntime:
     """``python -m chalicelib.cli run`` on free ports, failing retried records after 1 s, LLM batching
     window capped at 1 s, the hourly clock off (``fire-schedule`` fires it)."""
@@ -143,7 +131,7 @@ def start_runtime(database_url: str, state_dir: Path, *, fake_ai: bool) -> Runni
         state = RuntimeState.load(state_dir)
         return state if state and state.pid == process.pid else None
 
-    state = wait_for(started, STARTUP_TIMEOUT, what="runtime start-up")
+    state = wait_until(started, STARTUP_TIMEOUT, what="runtime start-up")
     return RunningRuntime(process, state, state_dir, output, Database.from_url(database_url), fake_ai)
 
 

@@ -17,7 +17,8 @@ import pytest
 
 from chalicelib.local.aws_provisioning import local_event_queues
 from chalicelib.resources import BUCKETS, QUEUES
-from tests.e2e.conftest import handler_implemented, route_exists, wait_for
+from tests.e2e.conftest import handler_implemented, route_exists
+from tests.polling import wait_until
 
 STUDENT_ID = "seed-student-001"
 COURSE_ID = "seed-course-001"
@@ -96,7 +97,7 @@ def test_every_queue_bucket_and_trigger_is_provisioned_from_resources(local_runt
     for key in [*QUEUES, *(q.key for q in local_event_queues())]:
         assert key in out
     ssm = local_runtime.client("ssm")  # created in the background after start-up
-    value = wait_for(lambda: _parameter(ssm, "/innova/llm/paused"), 60, what="the killswitch parameters")
+    value = wait_until(lambda: _parameter(ssm, "/innova/llm/paused"), 60, what="the killswitch parameters")
     assert value == "false"
 
 
@@ -113,9 +114,9 @@ def test_a_poison_message_ends_in_the_dlq_after_max_receive_count(local_runtime)
     poison = f"not json {uuid.uuid4()}"
     sqs = local_runtime.client("sqs")
     sqs.send_message(QueueUrl=local_runtime.state.queue_urls["llm_classify"], MessageBody=poison)
-    wait_for(lambda: any(m["Body"] == poison for m in dead_letters(local_runtime, "llm_classify_dlq")),
-             90, what="the poison message in llm_classify_dlq",
-             details=lambda: local_runtime.logs_of("llmClassifierWorker"))
+    wait_until(lambda: any(m["Body"] == poison for m in dead_letters(local_runtime, "llm_classify_dlq")),
+               90, what="the poison message in llm_classify_dlq",
+               details=lambda: local_runtime.logs_of("llmClassifierWorker"))
     status, out = local_runtime.cli("queues")
     assert status == 0 and poison in out
     invocations = [e for e in local_runtime.log_entries()
@@ -135,7 +136,7 @@ def test_a_student_attempt_is_stored_and_its_telemetry_persisted_by_the_worker(l
     attempt = local_runtime.db.fetch_one("SELECT student_id, is_correct, status FROM attempts WHERE id = :id",
                                          {"id": created["attemptId"]})
     assert attempt["student_id"] == STUDENT_ID and attempt["is_correct"] is True
-    document = wait_for(lambda: local_runtime.db.fetch_one(
+    document = wait_until(lambda: local_runtime.db.fetch_one(
         "SELECT document FROM attempt_events WHERE document ->> 'attempt_id' = :id", {"id": created["attemptId"]}),
         60, what="the telemetry document", details=lambda: local_runtime.logs_of("telemetryWorker"))["document"]
     assert document["student_id"] == STUDENT_ID
@@ -148,7 +149,7 @@ def test_an_unclassified_attempt_is_classified_by_the_llm_worker(local_runtime):
     require(local_runtime.fake_ai, "the local Anthropic stub tests/fakes/anthropic_server.py (branch ai-workers)")
     created = post_attempt(local_runtime, 1234)
     assert created["errorTagCode"] == "UNCLASSIFIED"
-    classified = wait_for(lambda: local_runtime.db.fetch_one(
+    classified = wait_until(lambda: local_runtime.db.fetch_one(
         "SELECT status, classifier_source, error_tag_id, llm_job_id FROM attempts"
         " WHERE id = :id AND llm_job_id IS NOT NULL", {"id": created["attemptId"]}),
         90, what="the LLM classification", details=lambda: local_runtime.logs_of("llmClassifierWorker"))
@@ -176,7 +177,7 @@ def test_a_photo_upload_is_transcribed_reprocessed_and_the_attempt_updated(local
                                  headers=upload.body["data"]["uploadHeaders"])
     with urllib.request.urlopen(put, timeout=30) as response:
         assert response.status == 200
-    reread = wait_for(lambda: local_runtime.db.fetch_one(
+    reread = wait_until(lambda: local_runtime.db.fetch_one(
         "SELECT ocr_provider, ocr_confidence, status FROM attempts WHERE id = :id AND ocr_provider IS NOT NULL",
         {"id": created["attemptId"]}), 90, what="the OCR re-read of the attempt",
         details=lambda: local_runtime.logs_of("ocrWorker", "attemptReprocessWorker"))
@@ -234,9 +235,9 @@ def test_without_ai_keys_the_llm_worker_reports_claude_unconfigured_and_dead_let
     runtime.client("sqs").send_message(QueueUrl=runtime.state.queue_urls["llm_classify"], MessageBody=json.dumps(message),
                                        MessageAttributes={"trace_id": {"DataType": "String",
                                                                        "StringValue": message["trace_id"]}})
-    wait_for(lambda: any(json.loads(m["Body"]).get("id") == attempt_id
-                         for m in dead_letters(runtime, "llm_classify_dlq")), 90, what="the message in the DLQ",
-             details=lambda: runtime.logs_of("llmClassifierWorker"))
+    wait_until(lambda: any(json.loads(m["Body"]).get("id") == attempt_id
+                           for m in dead_letters(runtime, "llm_classify_dlq")), 90, what="the message in the DLQ",
+               details=lambda: runtime.logs_of("llmClassifierWorker"))
     lines = [e for e in runtime.log_entries() if e.get("function") == "llmClassifierWorker"
              and e.get("trace_id") == message["trace_id"]]
     assert any("unconfigured" in json.dumps(line).lower() for line in lines)
@@ -254,7 +255,7 @@ def test_the_runtime_stops_cleanly_on_sigterm(local_runtime):
     local_runtime.process.send_signal(signal.SIGTERM)
     assert local_runtime.process.wait(60) == 0
     assert not state_file.exists()
-    wait_for(lambda: not _alive(moto_pid), 10, what="the moto server's exit")
+    wait_until(lambda: not _alive(moto_pid), 10, what="the moto server's exit")
     assert "local runtime stopped" in local_runtime.console()
 
 

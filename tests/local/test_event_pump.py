@@ -17,7 +17,8 @@ from chalicelib.local.event_pump import (
     schedule_period_seconds, scheduled_event, send_scheduled_event,
 )
 from chalicelib.resources import FUNCTIONS, QUEUES
-from tests.local.conftest import queue_counts, schedule_function, sqs_function, wait_until
+from tests.local.conftest import queue_counts, schedule_function, sqs_function
+from tests.polling import wait_until
 
 
 def send(sqs, url: str, bodies, **extra) -> list[str]:

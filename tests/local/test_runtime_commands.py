@@ -18,7 +18,8 @@ from chalicelib.local.runtime import RuntimeState
 from chalicelib.local.runtime_logs import (
     configure_runtime_logging, entry_filter, follow_entries, invocation_scope, read_entries,
 )
-from tests.local.conftest import queue_counts, wait_until
+from tests.local.conftest import queue_counts
+from tests.polling import wait_until
 
 
 @pytest.fixture
