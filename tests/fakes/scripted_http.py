@@ -1,5 +1,9 @@
-"""What the local provider fakes share: a threaded HTTP server on 127.0.0.1 that records every JSON
-``POST`` and answers with scripted replies first, a subclass's default reply otherwise.
+"""What the local HTTP fakes share.
+
+- :class:`LocalHttpServer`: a threaded HTTP/1.1 server on 127.0.0.1 (a free port by default) that
+  answers each request with its :meth:`~LocalHttpServer.respond` (the JWKS and Supabase Auth fakes).
+- :class:`ScriptedHttpFake`: one that records every JSON ``POST`` and answers with scripted replies
+  first, a subclass's default reply otherwise (the Anthropic and Gemini fakes).
 
 Standard library only, so that the fakes stay importable anywhere (tests, the local runtime).
 """
@@ -13,6 +17,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 
 @dataclass
@@ -36,31 +41,48 @@ class RecordedRequest:
     body: Any  # the parsed JSON body, None when it was not JSON
 
 
-class ScriptedHttpFake:
-    """The server. Subclasses implement :meth:`answer` (and may override :meth:`record`)."""
+@dataclass(frozen=True)
+class IncomingRequest:
+    """A request as the server read it."""
+
+    method: str
+    path: str  # without the query string
+    query: dict[str, str]  # the last value of each parameter
+    headers: dict[str, str]  # names lower-cased
+    raw: bytes
+
+    def json(self, otherwise: Any = None) -> Any:
+        """The body parsed as JSON; ``otherwise`` when it is empty or not JSON."""
+        try:
+            return json.loads(self.raw) if self.raw else otherwise
+        except ValueError:
+            return otherwise
+
+
+class LocalHttpServer:
+    """The server. Subclasses implement :meth:`respond`; a method not in :attr:`methods` gets a 501."""
 
     thread_name = "http-fake"
+    methods: tuple[str, ...] = ("GET", "POST", "PUT", "DELETE")
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        self.requests: list[RecordedRequest] = []
-        self._scripted: deque[Reply] = deque()
-        self._lock = threading.Lock()
-        fake = self
+        server = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self):  # noqa: N802 - http.server naming
+            def _handle(self) -> None:
+                if self.command not in server.methods:
+                    self.send_error(501, f"Unsupported method ({self.command!r})")
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = None
-                request = fake.record(self.path.split("?")[0], {k.lower(): v for k, v in self.headers.items()}, body)
-                with fake._lock:
-                    fake.requests.append(request)
-                self._send(fake.answer(request))
+                parts = urlsplit(self.path)
+                self._send(server.respond(IncomingRequest(
+                    self.command, parts.path, {k: v[-1] for k, v in parse_qs(parts.query).items()},
+                    {k.lower(): v for k, v in self.headers.items()}, raw)))
+
+            do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815 - http.server naming
 
             def _send(self, reply: Reply) -> None:
                 if reply.delay_seconds:
@@ -85,6 +107,53 @@ class ScriptedHttpFake:
         self.url = f"http://{host}:{self._httpd.server_port}"
         threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
                          name=self.thread_name).start()
+
+    def respond(self, request: IncomingRequest) -> Reply:
+        raise NotImplementedError
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @classmethod
+    def serve_from_command_line(cls, description: str) -> None:  # pragma: no cover - manual use
+        """``python -m tests.fakes.<module> [--host H] [--port P]``: print the URL, serve until ^C."""
+        parser = argparse.ArgumentParser(description=description)
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=0)
+        args = parser.parse_args()
+        fake = cls(args.host, args.port)
+        print(fake.url, flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            fake.stop()
+
+
+class ScriptedHttpFake(LocalHttpServer):
+    """Records JSON ``POST`` requests. Subclasses implement :meth:`answer` (and may override :meth:`record`)."""
+
+    methods = ("POST",)
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+        self.requests: list[RecordedRequest] = []
+        self._scripted: deque[Reply] = deque()
+        self._lock = threading.Lock()
+        super().__init__(host, port)
+
+    def respond(self, incoming: IncomingRequest) -> Reply:
+        request = self.record(incoming.path, incoming.headers, incoming.json())
+        with self._lock:
+            self.requests.append(request)
+        return self.answer(request)
 
     # -- for subclasses -----------------------------------------------------------------------
 
@@ -122,29 +191,3 @@ class ScriptedHttpFake:
         reply = then or Reply(body=None)
         reply.delay_seconds = seconds
         return reply
-
-    # -- lifecycle ------------------------------------------------------------------------------
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    @classmethod
-    def serve_from_command_line(cls, description: str) -> None:  # pragma: no cover - manual use
-        """``python -m tests.fakes.<module> [--host H] [--port P]``: print the URL, serve until ^C."""
-        parser = argparse.ArgumentParser(description=description)
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=0)
-        args = parser.parse_args()
-        fake = cls(args.host, args.port)
-        print(fake.url, flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            fake.stop()

@@ -17,17 +17,16 @@ needs that key as the bearer. Refresh tokens rotate; logout and password resets 
 """
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import jwt
+
+from tests.fakes.scripted_http import IncomingRequest, LocalHttpServer, Reply
 
 SERVICE_KEY = "test-service-role-key"
 
@@ -57,7 +56,9 @@ class FakeUser:
                 "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}
 
 
-class SupabaseAuthServer:
+class SupabaseAuthServer(LocalHttpServer):
+    thread_name = "supabase-auth-fake"
+
     def __init__(self, *, jwt_secret: str, service_key: str = SERVICE_KEY, expires_in: int = 3600):
         self.jwt_secret = jwt_secret
         self.service_key = service_key
@@ -70,39 +71,17 @@ class SupabaseAuthServer:
         self.requests: list[RecordedRequest] = []
         self._forced: list[tuple[int, dict[str, Any]]] = []
         self._lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _handle(self):
-                parts = urlsplit(self.path)
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = raw.decode(errors="replace")
-                recorded = RecordedRequest(self.command, parts.path,
-                                           {k: v[-1] for k, v in parse_qs(parts.query).items()},
-                                           {k.lower(): v for k, v in self.headers.items()}, body)
-                with server._lock:
-                    server.requests.append(recorded)
-                    status, payload = server._dispatch(recorded)
-                data = b"" if payload is None else json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815 - http.server naming
-
-            def log_message(self, *args):
-                pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._httpd.server_port}"
+        super().__init__()
         self.issuer = f"{self.url}/auth/v1"
-        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+
+    def respond(self, request: IncomingRequest) -> Reply:
+        as_text = request.raw.decode(errors="replace") if request.raw else None  # kept when it is not JSON
+        recorded = RecordedRequest(request.method, request.path, request.query, request.headers,
+                                   request.json(otherwise=as_text))
+        with self._lock:
+            self.requests.append(recorded)
+            status, payload = self._dispatch(recorded)
+        return Reply(status, raw=b"") if payload is None else Reply(status, body=payload)
 
     # -- helpers for tests -----------------------------------------------------------------------
 
@@ -121,10 +100,6 @@ class SupabaseAuthServer:
 
     def requests_to(self, path: str) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path == f"/auth/v1{path}"]
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
 
     # -- GoTrue behaviour ------------------------------------------------------------------------
 
