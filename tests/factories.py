@@ -63,13 +63,8 @@ def add_person(db: Database, role: str, key: str, display_name: str | None = Non
     return Person(role, subject, user_id, profile_id, email)
 
 
-def build_school(db: Database, key: str, *, students: int = 2, topics: int = 2) -> School:
-    """One school with a MATH course (grade 4), its teacher, enrolled students, a linked parent."""
-    org = db.fetch_value("INSERT INTO organizations (id, name) VALUES (:id, :n) RETURNING id",
-                         {"id": f"{key}-org", "n": f"Org {key}"})
-    school_id = db.fetch_value(
-        "INSERT INTO schools (id, organization_id, name) VALUES (:id, :o, :n) RETURNING id",
-        {"id": f"{key}-school", "o": org, "n": f"Escuela {key}"})
+def math_curriculum(db: Database) -> tuple[str, str]:
+    """The MATH subject and its curriculum (created once, shared by every school and catalogue): their ids."""
     subject_id = db.fetch_value(
         "INSERT INTO subjects (id, code, name) VALUES ('subject-math', 'MATH', 'Matemáticas')"
         " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name RETURNING id")
@@ -77,6 +72,17 @@ def build_school(db: Database, key: str, *, students: int = 2, topics: int = 2) 
         "INSERT INTO curricula (id, subject_id, name) VALUES ('curriculum-math', :s, 'Bases Curriculares')"
         " ON CONFLICT (subject_id, country, version) DO UPDATE SET name = EXCLUDED.name RETURNING id",
         {"s": subject_id})
+    return subject_id, curriculum_id
+
+
+def build_school(db: Database, key: str, *, students: int = 2, topics: int = 2) -> School:
+    """One school with a MATH course (grade 4), its teacher, enrolled students, a linked parent."""
+    org = db.fetch_value("INSERT INTO organizations (id, name) VALUES (:id, :n) RETURNING id",
+                         {"id": f"{key}-org", "n": f"Org {key}"})
+    school_id = db.fetch_value(
+        "INSERT INTO schools (id, organization_id, name) VALUES (:id, :o, :n) RETURNING id",
+        {"id": f"{key}-school", "o": org, "n": f"Escuela {key}"})
+    subject_id, curriculum_id = math_curriculum(db)
     unit_id = db.fetch_value(
         "INSERT INTO units (id, curriculum_id, grade_level, sequence, code, name)"
         " VALUES (:id, :c, 4, 1, :code, :n) RETURNING id",
@@ -178,13 +184,7 @@ def add_routed_catalogue(db: Database, layout: dict[str, list[str]] | None = Non
     from chalicelib.store.demo_seed import load_rule_engine_error_tags
 
     layout = layout or {"ARITH": ["SUB", "ADD"], "INT": ["SUB"], "FRACT": ["ADDSUB"]}
-    subject_id = db.fetch_value(
-        "INSERT INTO subjects (id, code, name) VALUES ('subject-math', 'MATH', 'Matemáticas')"
-        " ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name RETURNING id")
-    curriculum_id = db.fetch_value(
-        "INSERT INTO curricula (id, subject_id, name) VALUES ('curriculum-math', :s, 'Bases Curriculares')"
-        " ON CONFLICT (subject_id, country, version) DO UPDATE SET name = EXCLUDED.name RETURNING id",
-        {"s": subject_id})
+    _, curriculum_id = math_curriculum(db)
     catalogue = RoutedCatalogue({}, {}, {}, {})
     for position, (domain, subdomains) in enumerate(layout.items(), start=1):
         domain_id = catalogue.domain_ids[domain] = db.fetch_value(
