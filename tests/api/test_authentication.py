@@ -1,13 +1,13 @@
 """Bearer tokens (HS256 and the JWKS path), user linking and GET /auth/me (api.md §1.2, DECISIONS §2)."""
 from __future__ import annotations
 
-import threading
 import time
 
 import jwt
 import pytest
 
 from chalicelib import dependencies
+from tests.concurrency import run_together
 from tests.conftest import TEST_JWT_SECRET
 from tests.fakes.jwks_server import JwksServer
 
@@ -76,19 +76,14 @@ def test_concurrent_first_requests_create_exactly_one_user(app_module, database_
 
     client = ProxyClient(app_module.app)
     headers = tokens.headers(role="teacher", sub="racer", email="racer@x.cl")
-    statuses: list[int] = []
-    barrier = threading.Barrier(8)
 
-    def first_request():
-        barrier.wait()
-        statuses.append(client.get("/auth/me", headers=headers).status)
-        dependencies.release_thread()
+    def first_request(_: int) -> int:
+        try:
+            return client.get("/auth/me", headers=headers).status
+        finally:
+            dependencies.release_thread()
 
-    threads = [threading.Thread(target=first_request) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = run_together(8, first_request)
     assert statuses == [200] * 8
     assert db.fetch_value("SELECT count(*) FROM users WHERE supabase_uid = 'racer'") == 1
     assert db.fetch_value("SELECT count(*) FROM teachers") == 1

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 
 import pytest
 
+from tests.concurrency import run_together
 from tests.conftest import ProxyClient
 from tests.factories import add_person
 
@@ -203,24 +203,17 @@ def test_concurrent_joins_never_exceed_max_uses(app_module, call, db, schools, t
                 {"maxUses": 2}).json["data"]["code"]
     pupils = [add_person(db, "student", f"racer-{i}") for i in range(6)]
     client = ProxyClient(app_module.app)
-    statuses: list[int] = []
-    barrier = threading.Barrier(len(pupils))
 
-    def join(person):
+    def join(index: int) -> int:
         from chalicelib import dependencies
 
-        barrier.wait()
         try:
-            statuses.append(client.post("/classrooms/join", headers=tokens.headers(**person.claims),
-                                        body=json.dumps({"code": code})).status)
+            return client.post("/classrooms/join", headers=tokens.headers(**pupils[index].claims),
+                               body=json.dumps({"code": code})).status
         finally:
             dependencies.release_thread()
 
-    threads = [threading.Thread(target=join, args=(p,)) for p in pupils]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    statuses = run_together(len(pupils), join)
     assert sorted(statuses) == [201, 201, 400, 400, 400, 400]
     assert db.fetch_value("SELECT use_count FROM classroom_invites") == 2
     assert db.fetch_value("SELECT count(*) FROM enrollments WHERE course_id = :c", {"c": school_a.course_id}) == 4

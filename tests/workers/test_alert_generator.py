@@ -13,6 +13,7 @@ import pytest
 
 from chalicelib.services.alert_generation import generate_alerts
 from chalicelib.store.database import Database
+from tests.concurrency import run_together
 from tests.factories import add_person, build_school
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -274,21 +275,14 @@ def test_repeated_runs_raise_each_alert_once_per_day_resolved_or_not(db, school)
 
 
 def test_concurrent_runs_never_duplicate(database_url, school):
-    import threading
-
-    results, barrier = [], threading.Barrier(3)
-
-    def run() -> None:
+    def run(_: int) -> int:
         worker_db = Database.from_url(database_url)
-        barrier.wait()
-        results.append(len(generate_alerts(worker_db).inserted))
-        worker_db.close()
+        try:
+            return len(generate_alerts(worker_db).inserted)
+        finally:
+            worker_db.close()
 
-    threads = [threading.Thread(target=run) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = run_together(3, run)
     check = Database.from_url(database_url)
     total = check.fetch_value("SELECT count(*) FROM teacher_alerts")
     distinct = check.fetch_value("SELECT count(DISTINCT (alert_type, payload->>'dedup_ref')) FROM teacher_alerts")

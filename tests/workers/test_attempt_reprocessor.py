@@ -4,7 +4,6 @@ concurrency, poison messages, a database lost mid-batch and a refused publish.""
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 
 import pytest
@@ -14,6 +13,7 @@ from chalicelib.messaging.sqs_publisher import SqsPublisher
 from chalicelib.services.attempt_reprocess import guide_attempt_id, reprocess
 from chalicelib.settings import get_settings
 from chalicelib.store.database import Database
+from tests.concurrency import run_together
 from tests.factories import add_exercise, add_routed_catalogue, build_school
 from tests.workers.conftest import failed_ids, redeliveries, sqs_event, sqs_record
 
@@ -222,19 +222,15 @@ def test_every_message_three_times_in_shuffled_order_changes_things_once(lambda_
 def test_concurrent_deliveries_of_one_grading_create_one_attempt(database_url, db, aws, school, guide):
     submission = add_submission(db, school, "q-topic", 0)
     message = AttemptReprocess.model_validate(graded(submission, "q-topic", score=1.0))
-    barrier, outcomes = threading.Barrier(3), []
 
-    def deliver() -> None:
+    def deliver(_: int) -> str:
         worker_db = Database.from_url(database_url)
-        barrier.wait()
-        outcomes.append(reprocess(worker_db, SqsPublisher(get_settings()), message, trace_id="t").result)
-        worker_db.close()
+        try:
+            return reprocess(worker_db, SqsPublisher(get_settings()), message, trace_id="t").result
+        finally:
+            worker_db.close()
 
-    threads = [threading.Thread(target=deliver) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = run_together(3, deliver)
     assert sorted(outcomes) == ["already_graded", "already_graded", "created"]
     assert db.fetch_value("SELECT count(*) FROM attempts") == 1
     assert db.fetch_value("SELECT attempts_count FROM student_topic_mastery") == 1
