@@ -49,19 +49,3 @@ class Principal:
     user_id: str
     profile_id: str | None
     display_name: str
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role is Role.ADMIN
-
-    @property
-    def is_teacher(self) -> bool:
-        return self.role is Role.TEACHER
-
-    @property
-    def is_student(self) -> bool:
-        return self.role is Role.STUDENT
-
-    @property
-    def is_parent(self) -> bool:
-        return self.role is Role.PARENT
