@@ -77,6 +77,13 @@ def object_storage():
     return found
 
 
+def guide_files():
+    """The guides' files in S3 (PDFs, photos, page scans) through this container's object storage."""
+    from chalicelib.services.guide_files import GuideFiles
+
+    return GuideFiles(object_storage(), get_settings())
+
+
 def document_store():
     """The document store of this container (workers.md §8): MongoDB when ``MONGODB_URI`` is set,
     else the PostgreSQL JSONB tables on this thread's database connection (DECISIONS.md §5).

@@ -10,20 +10,15 @@ from chalicelib.api.schemas.guides import (EnqueuedOut, ErrorTagOverride, ErrorT
                                            GuideUpdate, PublishOut, QuestionUpdate, SolutionUpdate, SourceUrlOut,
                                            SubmissionDetailOut)
 from chalicelib.services import guide_results_service, guide_service
-from chalicelib.services.guide_files import GuideFiles
-from chalicelib.settings import get_settings
 
 routes = Routes("guides")
-
-
-def _files() -> GuideFiles:
-    return GuideFiles(dependencies.object_storage(), get_settings())
 
 
 @routes.post("/guides", auth=TEACHER_ONLY, body=GuideCreate, response=GuideCreatedOut)
 def create_guide(ctx: RequestContext) -> GuideCreatedOut:
     """Create a guide for a course the caller teaches; returns a presigned PUT for its PDF."""
-    created = guide_service.create_guide(dependencies.database(), _files(), ctx.user, ctx.body, ctx.trace_id)
+    created = guide_service.create_guide(dependencies.database(), dependencies.guide_files(), ctx.user, ctx.body,
+                                         ctx.trace_id)
     return GuideCreatedOut.model_validate(created)
 
 
@@ -55,8 +50,8 @@ def archive_guide(ctx: RequestContext, guide_id: str) -> GuideOut:
 @routes.post("/guides/{guide_id}/ingest", auth=TEACHER_ONLY, status=202, response=GuideStatusOut)
 def ingest_guide(ctx: RequestContext, guide_id: str) -> GuideStatusOut:
     """Start or retry extraction of the uploaded PDF (no-op while extraction runs)."""
-    result = guide_service.ingest(dependencies.database(), _files(), dependencies.publisher(), ctx.user,
-                                  guide_id, ctx.trace_id)
+    result = guide_service.ingest(dependencies.database(), dependencies.guide_files(), dependencies.publisher(),
+                                  ctx.user, guide_id, ctx.trace_id)
     return GuideStatusOut.model_validate(result)
 
 
@@ -64,7 +59,7 @@ def ingest_guide(ctx: RequestContext, guide_id: str) -> GuideStatusOut:
 def guide_source_url(ctx: RequestContext, guide_id: str) -> SourceUrlOut:
     """A short-lived URL of the guide's PDF."""
     return SourceUrlOut.model_validate(
-        guide_service.source_url(dependencies.database(), _files(), ctx.user, guide_id))
+        guide_service.source_url(dependencies.database(), dependencies.guide_files(), ctx.user, guide_id))
 
 
 @routes.patch("/guides/{guide_id}/questions/{question_id}", auth=TEACHER_ONLY, body=QuestionUpdate,
@@ -109,8 +104,8 @@ def guide_results(ctx: RequestContext, guide_id: str) -> GuideResultsOut:
             response=SubmissionDetailOut)
 def submission_detail(ctx: RequestContext, guide_id: str, submission_id: str) -> SubmissionDetailOut:
     """One submission with its transcription, alignment and photo URLs."""
-    detail = guide_results_service.submission_detail(dependencies.database(), _files(), ctx.user, guide_id,
-                                                     submission_id)
+    detail = guide_results_service.submission_detail(dependencies.database(), dependencies.guide_files(), ctx.user,
+                                                     guide_id, submission_id)
     return SubmissionDetailOut.model_validate(detail)
 
 

@@ -12,14 +12,8 @@ from chalicelib.api.schemas.student_guides import (CompletionOut, QuizOut, ScanP
                                                    StudentResultsOut, SubmissionCreate, SubmissionCreatedOut,
                                                    SubmissionStatusOut)
 from chalicelib.services import guide_submission_service
-from chalicelib.services.guide_files import GuideFiles
-from chalicelib.settings import get_settings
 
 routes = Routes("student_guides")
-
-
-def _files() -> GuideFiles:
-    return GuideFiles(dependencies.object_storage(), get_settings())
 
 
 @routes.get("/student/guides", auth=STUDENT_ONLY, response=list[StudentGuideItem])
@@ -39,8 +33,8 @@ def quiz(ctx: RequestContext, guide_id: str) -> QuizOut:
              body=SubmissionCreate, response=SubmissionCreatedOut)
 def create_submission(ctx: RequestContext, guide_id: str, question_id: str) -> SubmissionCreatedOut:
     """Start a photo submission for a question: one presigned JPEG upload per photo."""
-    created = guide_submission_service.create_submission(dependencies.database(), _files(), ctx.user, guide_id,
-                                                         question_id, ctx.body, ctx.trace_id)
+    created = guide_submission_service.create_submission(dependencies.database(), dependencies.guide_files(),
+                                                         ctx.user, guide_id, question_id, ctx.body, ctx.trace_id)
     return SubmissionCreatedOut.model_validate(created)
 
 
@@ -55,15 +49,16 @@ def results(ctx: RequestContext, guide_id: str) -> StudentResultsOut:
 def scan_page_url(ctx: RequestContext, guide_id: str) -> ScanPageUrlOut:
     """A presigned JPEG upload for a full-page scan, under the caller's own key prefix."""
     return ScanPageUrlOut.model_validate(
-        guide_submission_service.scan_page_upload(dependencies.database(), _files(), ctx.user, guide_id))
+        guide_submission_service.scan_page_upload(dependencies.database(), dependencies.guide_files(), ctx.user,
+                                                  guide_id))
 
 
 @routes.post("/student/submissions/{submission_id}/complete", auth=STUDENT_ONLY, status=202,
              response=CompletionOut)
 def complete_submission(ctx: RequestContext, submission_id: str) -> CompletionOut:
     """Hand the uploaded photos to grading (idempotent: a repeated call enqueues nothing)."""
-    result = guide_submission_service.complete(dependencies.database(), _files(), dependencies.publisher(),
-                                               ctx.user, submission_id, ctx.trace_id)
+    result = guide_submission_service.complete(dependencies.database(), dependencies.guide_files(),
+                                               dependencies.publisher(), ctx.user, submission_id, ctx.trace_id)
     return CompletionOut.model_validate(result)
 
 
