@@ -33,6 +33,7 @@ from tests.conftest import TEST_JWT_SECRET, _with_database
 from tests.polling import wait_until
 
 STARTUP_TIMEOUT = 120.0
+BANNER_END = "Ctrl-C stops."  # the last line of the start-up banner (chalicelib/local/runtime.py)
 
 
 def handler_implemented(module: str) -> bool:
@@ -129,7 +130,10 @@ def start_runtime(database_url: str, state_dir: Path, *, fake_ai: bool) -> Runni
         if process.poll() is not None:
             pytest.fail(f"the runtime exited with {process.returncode}:\n{output.read_text(errors='replace')}")
         state = RuntimeState.load(state_dir)
-        return state if state and state.pid == process.pid else None
+        # The state file is written before the banner is printed: wait for both, so that tests reading
+        # the console (the AI provider lines) see the whole banner.
+        printed = BANNER_END in output.read_text(errors="replace")
+        return state if state and state.pid == process.pid and printed else None
 
     state = wait_until(started, STARTUP_TIMEOUT, what="runtime start-up")
     return RunningRuntime(process, state, state_dir, output, Database.from_url(database_url), fake_ai)
