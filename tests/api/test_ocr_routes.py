@@ -39,7 +39,7 @@ def form_headers(headers: dict) -> dict:
 
 def cost_rows(db) -> list[dict]:
     return db.fetch_all("SELECT worker, model, input_tokens, output_tokens, cost_usd, trace_id FROM cost_events"
-                        " ORDER BY created_at, id")
+                        " ORDER BY created_at, ctid")  # insert-only table: ctid follows insertion order
 
 
 # -- POST /attempts/photo-upload-url -----------------------------------------------------------------

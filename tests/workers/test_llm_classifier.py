@@ -78,12 +78,13 @@ def attempt_row(db, attempt_id: str) -> dict:
 def jobs(db) -> list[dict]:
     store = PostgresDocumentStore(db)
     return [store.find_llm_job(row["id"]) for row in
-            db.fetch_all("SELECT id FROM llm_classification_jobs ORDER BY created_at, id")]
+            db.fetch_all("SELECT id FROM llm_classification_jobs ORDER BY created_at, ctid")]  # written in order
 
 
 def cost_rows(db) -> list[dict]:
     return db.fetch_all("SELECT worker, model, input_tokens, output_tokens, cache_creation_input_tokens,"
-                        " cache_read_input_tokens, cost_usd, trace_id FROM cost_events ORDER BY created_at, id")
+                        " cache_read_input_tokens, cost_usd, trace_id FROM cost_events"
+                        " ORDER BY created_at, ctid")  # insert-only table: ctid follows insertion order
 
 
 # -- the happy path ---------------------------------------------------------------------------------

@@ -142,7 +142,7 @@ def test_low_confidence_asks_claude_and_keeps_the_better_reading(ocr, gemini_fak
     assert (job["status"], job["used_fallback"], job["fallback_provider"]) == ("completed", True, "claude")
     assert job["ocr_result"]["final_answer"] == "235" and job["cost_estimated_usd"] > 0
     assert AttemptReprocess.model_validate_json(ocr.messages()[0]["Body"]).provider == "claude"
-    assert [row["model"] for row in db.fetch_all("SELECT model FROM cost_events ORDER BY created_at, id")] == [
+    assert [row["model"] for row in db.fetch_all("SELECT model FROM cost_events ORDER BY created_at, ctid")] == [
         "gemini-2.5-flash", "claude-haiku-4-5-20251001"]
 
 
